@@ -1,0 +1,59 @@
+package org.eventcollector.bus;
+
+/**
+ * Every event-bus address of the collector, public (CONTRACT.md section 5) and internal.
+ * Bodies are {@code JsonObject} or {@code JsonArray} with the contract's snake_case field names.
+ */
+public final class Addresses {
+
+  /** Request: an event object, or an array of them. Reply {@code {event_id, status}} or the batch answer. Fails 400, 403, 413, 429, 503. */
+  public static final String INGEST = "events.ingest";
+  /** Request: {@code {event_id}}. Reply: the event. Fails 404. */
+  public static final String GET = "events.get";
+  /** Request: a query object (REST parameter names). Reply {@code {events, count, query}}. Fails 400. */
+  public static final String QUERY = "events.query";
+  /** Request: a query object. Reply {@code {count}}. Fails 400. */
+  public static final String COUNT = "events.count";
+  /** Request: {@code {correlation_id, limit?}}. Reply {@code {correlation_id, events, count}}. Fails 400. */
+  public static final String CORRELATION = "events.correlation";
+  /** Request: {@code {start_time?, end_time?}}. Reply: the stats answer. Fails 400. */
+  public static final String STATS = "events.stats";
+  /** Request: {@code {hours}}. Reply: the error analysis. Fails 400. */
+  public static final String ANALYSIS_ERRORS = "events.analysis.errors";
+  /** Request: {@code {days}}. Reply: the hourly pattern analysis. Fails 400. */
+  public static final String ANALYSIS_PATTERNS = "events.analysis.patterns";
+  /** Request: {@code {hours}}. Reply: the report. Fails 400. */
+  public static final String ANALYSIS_REPORT = "events.analysis.report";
+  /** Request: {@code {}}. Reply: the {@code /health} answer. */
+  public static final String HEALTH = "events.health";
+  /** Publish (by storage): every stored event after its commit, once, in commit order. Header {@code seq}. */
+  public static final String STREAM = "events.stream";
+  /** Prefix of {@code events.stream.<source_system>}: the same events split by system. */
+  public static final String STREAM_PREFIX = "events.stream.";
+
+  /** Request: {@code {events: [event...]}} validated events. Reply {@code {results: ["collected"|"duplicate"...]}} after commit. Fails 503. */
+  public static final String STORAGE_INSERT = "events.storage.insert";
+  /** Request: {@code {}}. Reply: storage health {@code {status, storage_type, total_events, ...}}. */
+  public static final String STORAGE_HEALTH = "events.storage.health";
+  /** Request: {@code {group_by, query}}. Reply {@code {total, groups: {value: count}}}. Fails 400. */
+  public static final String STORAGE_AGGREGATE = "events.storage.aggregate";
+  /** Request: {@code {after, query, limit}}. Reply {@code {events, last_seq}}: stored events after a commit position. Fails 404. */
+  public static final String STORAGE_REPLAY = "events.storage.replay";
+  /** Request: {@code {before}}. Reply {@code {deleted}}. Fails 400. */
+  public static final String STORAGE_DELETE = "events.storage.delete";
+
+  /** Request: {@code {source_system, count}}. Reply {@code {granted, retry_after_ms}}. */
+  public static final String RATELIMIT_ACQUIRE = "events.ratelimit.acquire";
+  /** Request: {@code {}}. Reply {@code {limits: {system: {per_second, burst}}}}. */
+  public static final String RATELIMIT_GET = "events.ratelimit.get";
+  /** Request: {@code {source_system, per_second, burst}}. Reply: the new limit. Fails 400. */
+  public static final String RATELIMIT_SET = "events.ratelimit.set";
+
+  private Addresses() {
+  }
+
+  /** The per-system stream address of {@code system}. */
+  public static String streamOf(String system) {
+    return STREAM_PREFIX + system;
+  }
+}

@@ -1,0 +1,58 @@
+package org.eventcollector.config;
+
+/** Configuration key paths, one nested interface per area. Defaults live in {@link Defaults}. */
+public interface ConfigKeys {
+
+  String ROLES = "roles";
+  String CLUSTER = "cluster";
+  String SYSTEMS = "systems";
+
+  interface Http {
+    String HOST = "http.host";
+    String PORT = "http.port";
+    String INSTANCES = "http.instances";
+    String MAX_EVENT_BYTES = "http.max_event_bytes";
+    String MAX_BATCH_BYTES = "http.max_batch_bytes";
+    String MAX_BATCH_EVENTS = "http.max_batch_events";
+  }
+
+  interface Storage {
+    String BACKEND = "storage.backend";
+    String DURABILITY = "storage.durability";
+    String MAX_PENDING = "storage.max_pending";
+    String MAX_COMMIT = "storage.max_commit";
+    String SQLITE_PATH = "storage.sqlite.path";
+    String SQLITE_CACHE_MB = "storage.sqlite.cache_mb";
+    String SQLITE_MMAP_MB = "storage.sqlite.mmap_mb";
+    String SQLITE_READERS = "storage.sqlite.readers";
+    String MEMORY_MAX_EVENTS = "storage.memory.max_events";
+    String SESSION_BUDDY_URL = "storage.session_buddy.url";
+    String PG_URL = "storage.postgres.url";
+    String PG_PASSWORD = "storage.postgres.password";
+  }
+
+  interface RateLimit {
+    String PER_SECOND = "rate_limit.per_second";
+    String BURST = "rate_limit.burst";
+    String SYSTEMS = "rate_limit.systems";
+  }
+
+  interface Stream {
+    String CLIENT_QUEUE = "stream.client_queue";
+    String MAX_REPLAY = "stream.max_replay";
+    String INBOUND_INGEST = "stream.bridge.inbound_ingest";
+  }
+
+  interface Analysis {
+    String INSTANCES = "analysis.instances";
+  }
+
+  interface Retention {
+    String DAYS = "retention.days";
+    String INTERVAL_MINUTES = "retention.interval_minutes";
+  }
+
+  interface Auth {
+    String API_KEYS_FILE = "auth.api_keys_file";
+  }
+}

@@ -1,0 +1,74 @@
+package org.eventcollector.http;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.eventcollector.bus.CodedException;
+import org.eventcollector.bus.Failure;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Writes JSON answers and maps failures to the contract's {@code {"error", "field"}} bodies. */
+public final class Responses {
+
+  public static final String JSON = "application/json";
+
+  private Responses() {
+  }
+
+  public static void json(RoutingContext ctx, int status, JsonObject body) {
+    json(ctx.response(), status, body);
+  }
+
+  public static void json(HttpServerResponse response, int status, JsonObject body) {
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    response.setStatusCode(status).putHeader("Content-Type", JSON).end(body.toBuffer());
+  }
+
+  public static void text(RoutingContext ctx, int status, String contentType, Buffer body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", contentType).end(body);
+  }
+
+  public static JsonObject error(String message, String field) {
+    return new JsonObject().put("error", message).put("field", field);
+  }
+
+  /** Answers {@code error}: its code and message when it carries one, 503 for bus timeouts. */
+  public static void fail(RoutingContext ctx, Throwable error) {
+    int status = Failure.codeOf(error);
+    String field = error instanceof CodedException coded ? coded.field() : null;
+    JsonObject body = error(Failure.messageOf(error), field);
+    if (error instanceof Retryable retry) {
+      long ms = retry.retryAfterMs();
+      ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (ms + 999) / 1000)));
+      body.put("retry_after_ms", ms);
+    } else if (status == Failure.UNAVAILABLE) {
+      ctx.response().putHeader("Retry-After", "1");
+    }
+    json(ctx, status, body);
+  }
+
+  /** A failure that tells the client when to come back. */
+  public interface Retryable {
+    long retryAfterMs();
+  }
+
+  /** Reads every query parameter, refusing undecodable ones with a 400. */
+  public static Map<String, List<String>> params(RoutingContext ctx) {
+    Map<String, List<String>> params = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, String> entry : ctx.queryParams()) {
+        params.computeIfAbsent(entry.getKey(), k -> new ArrayList<>()).add(entry.getValue());
+      }
+    } catch (IllegalArgumentException e) {
+      throw CodedException.badRequest(null, "query string is not valid URL encoding");
+    }
+    return params;
+  }
+}

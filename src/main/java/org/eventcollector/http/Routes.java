@@ -1,0 +1,33 @@
+package org.eventcollector.http;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** The methods each path answers, for the {@code Allow} header of a 405. */
+final class Routes {
+
+  private record Entry(Pattern path, String methods) {
+  }
+
+  private static final List<Entry> TABLE = List.of(
+    new Entry(Pattern.compile("/events"), "GET, POST, DELETE"),
+    new Entry(Pattern.compile("/events/batch"), "POST"),
+    new Entry(Pattern.compile("/events/(count|stats|stream)"), "GET"),
+    new Entry(Pattern.compile("/events/correlation/[^/]+"), "GET"),
+    new Entry(Pattern.compile("/events/[^/]+"), "GET"),
+    new Entry(Pattern.compile("/rate-limits"), "GET"),
+    new Entry(Pattern.compile("/rate-limits/[^/]+"), "PUT"),
+    new Entry(Pattern.compile("/analysis/(errors|patterns|report)"), "GET"));
+
+  private Routes() {
+  }
+
+  static String allowed(String path) {
+    for (Entry entry : TABLE) {
+      if (entry.path().matcher(path).matches()) {
+        return entry.methods();
+      }
+    }
+    return "GET";
+  }
+}

@@ -1,0 +1,28 @@
+package org.eventcollector.ingest;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import org.eventcollector.config.Config;
+import org.eventcollector.config.ConfigKeys;
+import org.eventcollector.event.EventValidator;
+
+import java.util.HashSet;
+
+/** Entry points of the ingest role for the HTTP verticle. */
+public final class Ingest {
+
+  private Ingest() {
+  }
+
+  static IngestService service(Vertx vertx, JsonObject config) {
+    EventValidator validator = new EventValidator(new HashSet<>(Config.strings(config.getValue(ConfigKeys.SYSTEMS))),
+      Config.integer(config, ConfigKeys.Http.MAX_EVENT_BYTES, 65536));
+    return new IngestService(vertx, validator, Config.integer(config, ConfigKeys.Http.MAX_BATCH_EVENTS, 1000));
+  }
+
+  /** Mounts the REST routes of section 3 on {@code router}. */
+  public static void mount(Vertx vertx, Router router, JsonObject config) {
+    new RestRoutes(vertx, service(vertx, config), config).mount(router);
+  }
+}

@@ -1,0 +1,157 @@
+package org.eventcollector.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.backends.BackendRegistries;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Every meter of the collector (CONTRACT.md section 9 and 10), registered in the registry that
+ * Vert.x publishes at {@code /metrics}. One instance per registry, shared by all verticles.
+ */
+public final class CollectorMetrics {
+
+  private static final ConcurrentMap<MeterRegistry, CollectorMetrics> INSTANCES = new ConcurrentHashMap<>();
+  private static volatile PrometheusMeterRegistry fallback;
+
+  private final MeterRegistry registry;
+  private final ConcurrentMap<String, Counter> collected = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Counter> stored = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Counter> rejected = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Counter> invalid = new ConcurrentHashMap<>();
+  private final Counter queries;
+  private final Counter duplicates;
+  private final Counter evicted;
+  private final Counter streamDropped;
+  private final Counter retentionDeleted;
+  private final Counter storageOverloaded;
+  private final Timer ingestHttp;
+  private final Timer ingestBus;
+  private final DistributionSummary commitEvents;
+  private final AtomicInteger streamClients = new AtomicInteger();
+  private final AtomicInteger sockjsClients = new AtomicInteger();
+
+  private CollectorMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    queries = Counter.builder("event_collector_queries").description("Queries answered (events, count, correlation, stats, analysis)").register(registry);
+    duplicates = Counter.builder("event_collector_events_duplicate").description("Events whose event_id was already stored").register(registry);
+    evicted = Counter.builder("event_collector_events_evicted").description("Events dropped by the bounded memory store, oldest first").register(registry);
+    streamDropped = Counter.builder("event_collector_stream_dropped").description("Events dropped for slow stream clients").register(registry);
+    retentionDeleted = Counter.builder("event_collector_retention_deleted").description("Events deleted by retention or DELETE /events").register(registry);
+    storageOverloaded = Counter.builder("event_collector_storage_overloaded").description("Events refused with 503 because storage pending writes were full").register(registry);
+    ingestHttp = latency("http");
+    ingestBus = latency("bus");
+    commitEvents = DistributionSummary.builder("event_collector_storage_commit_events")
+      .description("Events written per storage commit (group commit size)")
+      .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+      .register(registry);
+    registry.gauge("event_collector_stream_clients", java.util.List.of(io.micrometer.core.instrument.Tag.of("transport", "websocket")), streamClients);
+    registry.gauge("event_collector_stream_clients", java.util.List.of(io.micrometer.core.instrument.Tag.of("transport", "sockjs")), sockjsClients);
+  }
+
+  private Timer latency(String transport) {
+    return Timer.builder("event_collector_ingest_latency")
+      .description("Time from an ingest request to its acknowledgement")
+      .tag("transport", transport)
+      .publishPercentileHistogram()
+      .minimumExpectedValue(Duration.ofNanos(100_000))
+      .maximumExpectedValue(Duration.ofSeconds(10))
+      .register(registry);
+  }
+
+  /** The metrics of the registry Vert.x publishes, or of a private Prometheus registry when Vert.x has none. */
+  public static CollectorMetrics get() {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry == null) {
+      if (fallback == null) {
+        synchronized (CollectorMetrics.class) {
+          if (fallback == null) {
+            fallback = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+          }
+        }
+      }
+      registry = fallback;
+    }
+    return INSTANCES.computeIfAbsent(registry, CollectorMetrics::new);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Prometheus text of this registry. */
+  public String scrape() {
+    return registry instanceof PrometheusMeterRegistry prometheus ? prometheus.scrape() : "";
+  }
+
+  private Counter perSystem(ConcurrentMap<String, Counter> map, String name, String description, String system) {
+    return map.computeIfAbsent(system, s -> Counter.builder(name).description(description).tag("source_system", s).register(registry));
+  }
+
+  public void collected(String system, long n) {
+    perSystem(collected, "event_collector_events_collected", "Events accepted by ingest (duplicates excluded)", system).increment(n);
+  }
+
+  public void stored(String system, long n) {
+    perSystem(stored, "event_collector_events_stored", "Events committed to storage", system).increment(n);
+  }
+
+  public void rateLimited(String system, long n) {
+    perSystem(rejected, "event_collector_rate_limit_rejections", "Events refused by the rate limit", system).increment(n);
+  }
+
+  public void invalid(String transport, long n) {
+    invalid.computeIfAbsent(transport, t -> Counter.builder("event_collector_events_invalid")
+      .description("Events refused by validation").tag("transport", t).register(registry)).increment(n);
+  }
+
+  public void duplicate(long n) {
+    duplicates.increment(n);
+  }
+
+  public void query() {
+    queries.increment();
+  }
+
+  public void evicted() {
+    evicted.increment();
+  }
+
+  public void streamDropped(long n) {
+    streamDropped.increment(n);
+  }
+
+  public void retentionDeleted(long n) {
+    retentionDeleted.increment(n);
+  }
+
+  public void storageOverloaded(long n) {
+    storageOverloaded.increment(n);
+  }
+
+  public void commit(int events) {
+    commitEvents.record(events);
+  }
+
+  public void ingestLatency(boolean http, long nanos) {
+    (http ? ingestHttp : ingestBus).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public AtomicInteger streamClients() {
+    return streamClients;
+  }
+
+  public AtomicInteger sockjsClients() {
+    return sockjsClients;
+  }
+
+}

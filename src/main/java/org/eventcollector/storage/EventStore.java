@@ -1,0 +1,45 @@
+package org.eventcollector.storage;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import org.eventcollector.event.Event;
+import org.eventcollector.event.EventQuery;
+
+import java.util.List;
+import java.util.Map;
+
+/** A storage backend. Calls come from one event loop; futures complete on it. */
+interface EventStore {
+
+  Future<Void> open();
+
+  /**
+   * Stores {@code events} in one transaction, in order. The answer holds, for each event, its commit
+   * position ({@code seq}, increasing) or -1 when its id was already stored (or earlier in the list).
+   */
+  Future<long[]> insert(List<Event> events);
+
+  /** The stored event, or null. */
+  Future<JsonObject> get(String eventId);
+
+  Future<List<JsonObject>> query(EventQuery query);
+
+  Future<Long> count(EventQuery query);
+
+  /** Counts of the events matching {@code query} grouped by a column ({@code source_system}, ...). */
+  Future<Map<String, Long>> countBy(String column, EventQuery query);
+
+  /**
+   * Events matching {@code filter} committed after {@code eventId}, in commit order, at most
+   * {@code max + 1}; null when the id is unknown. Each event carries its position as {@code _seq}.
+   */
+  Future<List<JsonObject>> after(String eventId, EventQuery filter, int max);
+
+  /** Deletes up to {@code chunk} events older than {@code before}; the answer is how many. */
+  Future<Integer> deleteBefore(long before, int chunk);
+
+  /** Backend details for {@code /health}. */
+  Future<JsonObject> health();
+
+  Future<Void> close();
+}

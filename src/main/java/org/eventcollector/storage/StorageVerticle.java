@@ -1,0 +1,219 @@
+package org.eventcollector.storage;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.eventcollector.bus.Addresses;
+import org.eventcollector.bus.CodedException;
+import org.eventcollector.bus.Failure;
+import org.eventcollector.config.Config;
+import org.eventcollector.config.ConfigKeys;
+import org.eventcollector.event.Event;
+import org.eventcollector.event.EventQuery;
+import org.eventcollector.event.QueryParser;
+import org.eventcollector.metrics.CollectorMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.function.BiFunction;
+
+/**
+ * Role {@code storage}: owns the store, groups pending writes into one commit, acknowledges each
+ * write only after its commit, then publishes the new events on {@code events.stream}.
+ */
+public class StorageVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StorageVerticle.class);
+
+  private EventStore store;
+  private QueryParser parser;
+  private CommitQueue commits;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+
+  @Override
+  public Future<?> start() {
+    JsonObject conf = config();
+    CollectorMetrics metrics = CollectorMetrics.get();
+    parser = new QueryParser(new HashSet<>(Config.strings(conf.getValue(ConfigKeys.SYSTEMS))));
+    store = createStore(conf, metrics);
+    commits = new CommitQueue(store, metrics, Config.integer(conf, ConfigKeys.Storage.MAX_PENDING, 100_000),
+      Config.integer(conf, ConfigKeys.Storage.MAX_COMMIT, 5_000), this::publish);
+    return store.open().compose(v -> {
+      EventBus bus = vertx.eventBus();
+      consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_INSERT, commits::accept));
+      consumers.add(bus.<JsonObject>consumer(Addresses.GET, this::get));
+      consumers.add(bus.<JsonObject>consumer(Addresses.QUERY, m -> withQuery(m, this::query)));
+      consumers.add(bus.<JsonObject>consumer(Addresses.COUNT, m -> withQuery(m, (q, body) ->
+        store.count(q).map(n -> new JsonObject().put("count", n)))));
+      consumers.add(bus.<JsonObject>consumer(Addresses.CORRELATION, this::correlation));
+      consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_AGGREGATE, m -> withQuery(m, this::aggregate)));
+      consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_REPLAY, m -> withQuery(m, this::replay)));
+      consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_DELETE, this::delete));
+      consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_HEALTH, m -> store.health()
+        .map(h -> h.put("events_processed", commits.processed()).put("pending_writes", commits.pending()))
+        .onComplete(ar -> reply(m, ar.result(), ar.cause()))));
+      return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+    });
+  }
+
+  private EventStore createStore(JsonObject conf, CollectorMetrics metrics) {
+    String backend = Config.string(conf, ConfigKeys.Storage.BACKEND, "sqlite");
+    return switch (backend) {
+      case "memory" -> new MemoryEventStore(Config.integer(conf, ConfigKeys.Storage.MEMORY_MAX_EVENTS, 1_000_000),
+        metrics::evicted);
+      case "sqlite", "session_buddy" -> new SqliteEventStore(vertx,
+        Path.of(Config.string(conf, ConfigKeys.Storage.SQLITE_PATH, "data/events.db")),
+        "full".equalsIgnoreCase(Config.string(conf, ConfigKeys.Storage.DURABILITY, "normal")),
+        Config.integer(conf, ConfigKeys.Storage.SQLITE_CACHE_MB, 64),
+        Config.integer(conf, ConfigKeys.Storage.SQLITE_MMAP_MB, 256),
+        Config.integer(conf, ConfigKeys.Storage.SQLITE_READERS, 4));
+      default -> throw new IllegalArgumentException("unknown storage backend '" + backend
+        + "' (memory, sqlite, session_buddy, postgres)");
+    };
+  }
+
+  private void publish(JsonObject event, long seq) {
+    DeliveryOptions options = new DeliveryOptions().addHeader("seq", Long.toString(seq));
+    EventBus bus = vertx.eventBus();
+    bus.publish(Addresses.STREAM, event, options);
+    bus.publish(Addresses.streamOf(event.getString("source_system")), event, options);
+  }
+
+  private void get(Message<JsonObject> message) {
+    Object id = message.body() == null ? null : message.body().getValue("event_id");
+    if (!(id instanceof String eventId)) {
+      message.fail(Failure.BAD_REQUEST, "event_id is required");
+      return;
+    }
+    store.get(eventId).onComplete(ar -> {
+      if (ar.succeeded() && ar.result() == null) {
+        message.fail(Failure.NOT_FOUND, "event not found: " + eventId);
+      } else {
+        reply(message, ar.result(), ar.cause());
+      }
+    });
+  }
+
+  private Future<JsonObject> query(EventQuery query, JsonObject body) {
+    return store.query(query).map(events -> new JsonObject()
+      .put("events", new JsonArray(new ArrayList<>(events)))
+      .put("count", events.size())
+      .put("query", query.echo()));
+  }
+
+  private void correlation(Message<JsonObject> message) {
+    JsonObject body = message.body() == null ? new JsonObject() : message.body();
+    Object id = body.getValue("correlation_id");
+    if (!(id instanceof String correlationId) || correlationId.isEmpty()) {
+      message.fail(Failure.BAD_REQUEST, "correlation_id is required");
+      return;
+    }
+    int limit;
+    try {
+      limit = body.getValue("limit") == null ? 1000 : Integer.parseInt(String.valueOf(body.getValue("limit")));
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > 10_000) {
+      message.fail(Failure.BAD_REQUEST, "limit must be between 1 and 10000");
+      return;
+    }
+    EventQuery query = parser.parse(new JsonObject().put("correlation_id", correlationId), System.currentTimeMillis())
+      .withPage(limit, 0, EventQuery.SortField.TIMESTAMP, true);
+    store.query(query).map(events -> new JsonObject()
+        .put("correlation_id", correlationId)
+        .put("events", new JsonArray(new ArrayList<>(events)))
+        .put("count", events.size()))
+      .onComplete(ar -> reply(message, ar.result(), ar.cause()));
+  }
+
+  private Future<JsonObject> aggregate(EventQuery query, JsonObject body) {
+    Object groupBy = body.getValue("group_by");
+    List<String> columns = groupBy instanceof JsonArray array ? array.stream().map(String::valueOf).toList() : List.of();
+    List<Future<?>> parts = new ArrayList<>();
+    Future<Long> total = store.count(query);
+    parts.add(total);
+    List<Future<java.util.Map<String, Long>>> groups = new ArrayList<>();
+    for (String column : columns) {
+      Future<java.util.Map<String, Long>> group = store.countBy(column, query);
+      groups.add(group);
+      parts.add(group);
+    }
+    return Future.all(parts).map(v -> {
+      JsonObject byColumn = new JsonObject();
+      for (int i = 0; i < columns.size(); i++) {
+        JsonObject counts = new JsonObject();
+        groups.get(i).result().forEach(counts::put);
+        byColumn.put(columns.get(i), counts);
+      }
+      return new JsonObject().put("total", total.result()).put("groups", byColumn);
+    });
+  }
+
+  private Future<JsonObject> replay(EventQuery query, JsonObject body) {
+    String after = body.getString("after");
+    int max = body.getInteger("max", 100_000);
+    return store.after(after, query, max).compose(events -> events == null
+      ? Future.failedFuture(new CodedException(Failure.NOT_FOUND, "unknown event_id '" + after + "'"))
+      : Future.succeededFuture(new JsonObject().put("events", new JsonArray(new ArrayList<>(events)))));
+  }
+
+  private void delete(Message<JsonObject> message) {
+    JsonObject body = message.body() == null ? new JsonObject() : message.body();
+    Object before = body.getValue("before");
+    if (!(before instanceof Number time)) {
+      message.fail(Failure.BAD_REQUEST, "before is required");
+      return;
+    }
+    int chunk = body.getInteger("chunk", 5_000);
+    Retention.deleteAll(vertx, store, time.longValue(), chunk)
+      .onSuccess(CollectorMetrics.get()::retentionDeleted)
+      .onComplete(ar -> reply(message, ar.succeeded() ? new JsonObject().put("deleted", ar.result()) : null, ar.cause()));
+  }
+
+  /** Parses the body's {@code query} (or the body itself) and answers with {@code action}'s result. */
+  private void withQuery(Message<JsonObject> message, BiFunction<EventQuery, JsonObject, Future<JsonObject>> action) {
+    JsonObject body = message.body() == null ? new JsonObject() : message.body();
+    Future<JsonObject> answer;
+    try {
+      JsonObject filter = body.containsKey("query") ? body.getJsonObject("query", new JsonObject()) : body;
+      EventQuery query = parser.parse(filter, System.currentTimeMillis());
+      CollectorMetrics.get().query();
+      answer = action.apply(query, body);
+    } catch (CodedException | ClassCastException e) {
+      answer = Future.failedFuture(e instanceof CodedException ? e : CodedException.badRequest("query", "query must be an object"));
+    }
+    answer.onComplete(ar -> reply(message, ar.result(), ar.cause()));
+  }
+
+  private static void reply(Message<?> message, JsonObject result, Throwable error) {
+    if (error == null) {
+      message.reply(result);
+      return;
+    }
+    if (!(error instanceof CodedException)) {
+      LOG.error("Storage operation on {} failed", message.address(), error);
+      message.fail(Failure.UNAVAILABLE, "storage unavailable: " + Failure.messageOf(error));
+    } else {
+      Failure.reply(message, error);
+    }
+  }
+
+  @Override
+  public Future<?> stop() {
+    return commits.drainAll().eventually(() -> store.close());
+  }
+
+  static Event toEvent(Object json) {
+    return Event.fromJson((JsonObject) json);
+  }
+}
