@@ -17,10 +17,12 @@ import org.eventcollector.bus.CodedException;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.event.Event;
+import org.eventcollector.event.QueryParser;
 import org.eventcollector.http.Access;
 import org.eventcollector.http.Responses;
 
 import java.time.DateTimeException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,12 +36,14 @@ final class RestRoutes {
   private final IngestService service;
   private final int maxEventBytes;
   private final int maxBatchBytes;
+  private final QueryParser parser;
 
   RestRoutes(Vertx vertx, IngestService service, JsonObject config) {
     this.bus = vertx.eventBus();
     this.service = service;
     this.maxEventBytes = Config.integer(config, ConfigKeys.Http.MAX_EVENT_BYTES, 65536);
     this.maxBatchBytes = Config.integer(config, ConfigKeys.Http.MAX_BATCH_BYTES, 16 * 1024 * 1024);
+    this.parser = new QueryParser(new HashSet<>(Config.strings(config.getValue(ConfigKeys.SYSTEMS))));
   }
 
   void mount(Router router) {
@@ -190,10 +194,12 @@ final class RestRoutes {
     read(ctx, Access.READ, address, body);
   }
 
+  /** Validates the query here, so a bad parameter is named in the 400, then forwards it as a bus query object. */
   private JsonObject queryObject(RoutingContext ctx) {
+    Map<String, List<String>> params = Responses.params(ctx);
+    parser.parse(params, System.currentTimeMillis());
     JsonObject query = new JsonObject();
-    Responses.params(ctx).forEach((name, values) -> query.put(name, values.size() == 1 && !name.equals("tags")
-      && !name.equals("any_tags") ? values.get(0) : new JsonArray(List.copyOf(values))));
+    params.forEach((name, values) -> query.put(name, values.size() == 1 ? values.get(0) : new JsonArray(List.copyOf(values))));
     return query;
   }
 
