@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.eventcollector.TestCollector;
 import org.eventcollector.TestCollector.Response;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every filter of GET /events and their combinations, on each backend, against a known corpus. */
+@ExtendWith(PostgresServer.class)
 class QueryFiltersTest {
 
   @TempDir
@@ -39,7 +41,11 @@ class QueryFiltersTest {
   private static final Instant BASE = Instant.parse("2026-03-01T10:00:00Z");
 
   private TestCollector start(String backend) {
-    TestCollector collector = TestCollector.start(TestCollector.config(dir, backend));
+    JsonObject config = TestCollector.config(dir, backend);
+    if (backend.equals("postgres")) {
+      PostgresServer.get().configure(config);
+    }
+    TestCollector collector = TestCollector.start(config);
     JsonArray batch = new JsonArray();
     for (Object[] row : CORPUS) {
       JsonObject event = new JsonObject()
@@ -73,7 +79,7 @@ class QueryFiltersTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "memory"})
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   void filtersByEachFieldAndCombinations(String backend) {
     try (TestCollector c = start(backend)) {
       assertEquals(List.of("e08", "e07", "e06", "e05", "e04", "e03", "e02", "e01"), ids(c, ""));
@@ -96,7 +102,7 @@ class QueryFiltersTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "memory"})
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   void searchesEveryTermAsALiteralCaseInsensitiveSubstring(String backend) {
     try (TestCollector c = start(backend)) {
       assertEquals(List.of("e08", "e02", "e01"), ids(c, "search=workflow"));
@@ -116,7 +122,7 @@ class QueryFiltersTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "memory"})
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   void sortsWithTiesAndNullsLastAndPagesWithoutOverlap(String backend) {
     try (TestCollector c = start(backend)) {
       assertEquals(List.of("e01", "e02", "e03"), ids(c, "sort_order=asc&limit=3"));
@@ -134,7 +140,7 @@ class QueryFiltersTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "memory"})
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   void echoesTheNormalisedQuery(String backend) {
     try (TestCollector c = start(backend)) {
       JsonObject query = c.get("/events?source_system=akosha&tags=a,b&hours=2").json().getJsonObject("query");
@@ -149,7 +155,7 @@ class QueryFiltersTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "memory"})
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   void refusesBadParametersNamingThem(String backend) {
     try (TestCollector c = start(backend)) {
       String[][] cases = {
@@ -169,7 +175,7 @@ class QueryFiltersTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "memory"})
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   void windowsRelativeToNow(String backend) {
     try (TestCollector c = start(backend)) {
       String recent = c.ingest(new JsonObject().put("source_system", "akosha").put("event_type", "now"));
