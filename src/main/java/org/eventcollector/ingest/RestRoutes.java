@@ -30,6 +30,7 @@ import java.util.Set;
 /** The REST routes of role {@code ingest} (CONTRACT.md section 3). */
 final class RestRoutes {
 
+  private static final List<String> PAGING = List.of("limit", "offset", "sort_by", "sort_order");
   private static final DeliveryOptions READ_TIMEOUT = new DeliveryOptions().setSendTimeout(30_000);
 
   private final EventBus bus;
@@ -55,7 +56,7 @@ final class RestRoutes {
     router.put("/rate-limits/:system").handler(this::requireJson);
     router.post("/events/batch").handler(batch).handler(this::postBatch);
     router.post("/events").handler(single).handler(this::postEvent);
-    router.get("/events/count").handler(ctx -> read(ctx, Access.READ, Addresses.COUNT, queryObject(ctx)));
+    router.get("/events/count").handler(ctx -> read(ctx, Access.READ, Addresses.COUNT, countObject(ctx)));
     router.get("/events/stats").handler(this::stats);
     router.get("/events/correlation/:correlation_id").handler(this::correlation);
     router.get("/events/:event_id").handler(this::get);
@@ -196,10 +197,24 @@ final class RestRoutes {
 
   /** Validates the query here, so a bad parameter is named in the 400, then forwards it as a bus query object. */
   private JsonObject queryObject(RoutingContext ctx) {
+    return queryObject(ctx, false);
+  }
+
+  private JsonObject queryObject(RoutingContext ctx, boolean ignorePaging) {
     Map<String, List<String>> params = Responses.params(ctx);
+    if (ignorePaging) {
+      PAGING.forEach(params::remove);
+    }
     parser.parse(params, System.currentTimeMillis());
     JsonObject query = new JsonObject();
     params.forEach((name, values) -> query.put(name, values.size() == 1 ? values.get(0) : new JsonArray(List.copyOf(values))));
+    return query;
+  }
+
+  /** A count takes the query's filters; paging and sorting do not change it, so they are ignored. */
+  private JsonObject countObject(RoutingContext ctx) {
+    JsonObject query = queryObject(ctx, true);
+    PAGING.forEach(query::remove);
     return query;
   }
 

@@ -169,7 +169,8 @@ class QueryFiltersTest {
         Response response = c.get("/events?" + bad[0]);
         assertEquals(400, response.status(), bad[0]);
         assertEquals(bad[1], response.json().getString("field"), bad[0] + " -> " + response);
-        assertEquals(400, c.get("/events/count?" + bad[0]).status(), bad[0]);
+        boolean paging = bad[0].matches("(limit|offset|sort_by|sort_order)=.*");
+        assertEquals(paging ? 200 : 400, c.get("/events/count?" + bad[0]).status(), bad[0]);
       }
     }
   }
