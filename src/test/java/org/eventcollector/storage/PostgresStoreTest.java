@@ -201,6 +201,39 @@ class PostgresStoreTest {
   }
 
   @Test
+  void recoversWhenTheServerCutsItsConnectionsAndLosesNothingAcknowledged() {
+    PgEventStore store = open();
+    await(store.insert(List.of(event("before-cut", 1_000))));
+    assertEquals(1L, await(store.count(EventQuery.all(10))));
+    sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    // A call on a cut connection may fail once; the pool then opens new connections.
+    long[] seqs = null;
+    for (int attempt = 0; attempt < 10 && seqs == null; attempt++) {
+      seqs = await(store.insert(List.of(event("after-cut", 2_000))).otherwise((long[]) null));
+    }
+    assertTrue(seqs != null && seqs[0] > 1, "a commit succeeds after the cut");
+    assertEquals(2L, await(store.count(EventQuery.all(10))));
+    assertEquals("healthy", await(store.health()).getString("status"));
+    await(store.close());
+  }
+
+  @Test
+  void aNodeOnPostgresReportsItsStorageInHealth() {
+    JsonObject config = TestCollector.config(java.nio.file.Path.of("/nonexistent"), "postgres");
+    config = PostgresServer.get().configure(config);
+    try (TestCollector node = TestCollector.start(config)) {
+      node.ingest(new JsonObject().put("source_system", "akosha").put("event_type", "t"));
+      TestCollector.Response health = node.get("/health");
+      assertEquals(200, health.status(), health.toString());
+      JsonObject storage = health.json().getJsonObject("storage");
+      assertEquals("postgres", storage.getString("storage_type"));
+      assertEquals(1L, storage.getLong("total_events"));
+      assertEquals("PostgresEventStorage", health.json().getJsonObject("collector").getString("storage_type"));
+      assertTrue(!health.toString().contains(PostgresServer.PASSWORD), "no password in /health");
+    }
+  }
+
+  @Test
   void anUnreachableServerFailsTheOpenWithAClearCause() {
     PgEventStore store = new PgEventStore(vertx, "postgresql://nobody@127.0.0.1:1/none", "", 1);
     Throwable failure = await(store.open().transform(ar -> Future.succeededFuture(ar.cause())));
