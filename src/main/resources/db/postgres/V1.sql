@@ -26,8 +26,9 @@ CREATE INDEX events_type_ts ON events (event_type, ts, event_id);
 CREATE INDEX events_system_severity_ts ON events (source_system, severity, ts, event_id);
 CREATE INDEX events_correlation_ts ON events (correlation_id, ts, event_id) WHERE correlation_id IS NOT NULL;
 CREATE INDEX events_component_ts ON events (source_component, ts, event_id) WHERE source_component IS NOT NULL;
-CREATE INDEX events_title_trgm ON events USING gin (title gin_trgm_ops);
-CREATE INDEX events_description_trgm ON events USING gin (description gin_trgm_ops);
+-- Title and description joined by a line feed: a search term never holds whitespace, so it occurs
+-- in the joined text exactly when it occurs in one of the two.
+CREATE INDEX events_text_trgm ON events USING gin ((title || E'\n' || description) gin_trgm_ops);
 CREATE TABLE event_tags (
   tag TEXT COLLATE "C" NOT NULL,
   seq BIGINT NOT NULL,

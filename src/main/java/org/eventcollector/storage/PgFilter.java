@@ -12,6 +12,9 @@ import java.util.List;
  */
 final class PgFilter {
 
+  /** The expression of the trigram index {@code events_text_trgm}. */
+  static final String SEARCHED = "(title || E'\\n' || description)";
+
   final StringBuilder where = new StringBuilder();
   final List<Object> params = new ArrayList<>();
 
@@ -40,10 +43,10 @@ final class PgFilter {
       filter.clause("seq IN (SELECT seq FROM event_tags WHERE tag = ANY(" + filter.param(query.anyTags().toArray(String[]::new)) + "))");
     }
     for (String term : query.searchTerms()) {
-      // The trigram GIN indexes serve ILIKE; terms too short for trigrams are rechecked on the rows
-      // the other conditions select.
-      String mark = filter.param("%" + likeLiteral(term) + "%");
-      filter.clause("(title ILIKE " + mark + " OR description ILIKE " + mark + ")");
+      // The trigram GIN index on the joined text serves ILIKE (all terms in one index scan); terms
+      // too short for trigrams are rechecked on the rows the other conditions select. Terms are
+      // split on whitespace, so none can span the line feed that joins title and description.
+      filter.clause(SEARCHED + " ILIKE " + filter.param("%" + likeLiteral(term) + "%"));
     }
     return filter;
   }

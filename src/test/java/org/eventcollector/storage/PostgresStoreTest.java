@@ -180,8 +180,8 @@ class PostgresStoreTest {
   void searchAndFiltersAreServedByIndexes() {
     await(open().close());
     String[][] plans = {
-      {"SELECT seq FROM events WHERE title ILIKE '%workflow%' OR description ILIKE '%workflow%'", "events_title_trgm"},
-      {"SELECT seq FROM events WHERE title ILIKE '%workflow%' OR description ILIKE '%workflow%'", "events_description_trgm"},
+      {"SELECT seq FROM events WHERE " + PgFilter.SEARCHED + " ILIKE '%workflow%' AND " + PgFilter.SEARCHED + " ILIKE '%done%'",
+        "events_text_trgm"},
       {"SELECT seq FROM events WHERE source_system = 'akosha' ORDER BY ts DESC, event_id DESC LIMIT 10", "events_system_ts"},
       {"SELECT seq FROM event_tags WHERE tag = 'x'", "event_tags_pkey"},
       {"SELECT seq FROM events WHERE event_id = 'x'", "events_event_id"},
