@@ -26,18 +26,19 @@ import java.util.Set;
 final class IngestService {
 
   private static final DeliveryOptions STORAGE_TIMEOUT = new DeliveryOptions().setSendTimeout(30_000);
-  private static final DeliveryOptions LIMIT_TIMEOUT = new DeliveryOptions().setSendTimeout(5_000);
 
   private final EventBus bus;
   private final EventValidator validator;
   private final CollectorMetrics metrics;
   private final int maxBatch;
+  private final RateLimitLeases leases;
 
   IngestService(Vertx vertx, EventValidator validator, int maxBatch) {
     this.bus = vertx.eventBus();
     this.validator = validator;
     this.metrics = CollectorMetrics.get();
     this.maxBatch = maxBatch;
+    this.leases = RateLimitLeases.of(vertx);
   }
 
   /**
@@ -192,9 +193,7 @@ final class IngestService {
   }
 
   private Future<JsonObject> acquire(String system, int count) {
-    return bus.<JsonObject>request(Addresses.RATELIMIT_ACQUIRE,
-        new JsonObject().put("source_system", system).put("count", count), LIMIT_TIMEOUT)
-      .map(reply -> reply.body())
+    return leases.acquire(system, count)
       .recover(e -> Future.failedFuture(new CodedException(Failure.UNAVAILABLE,
         "rate limiter unavailable: " + Failure.messageOf(e), null)));
   }

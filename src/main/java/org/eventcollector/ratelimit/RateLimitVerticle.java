@@ -57,7 +57,7 @@ public class RateLimitVerticle extends VerticleBase {
     long wanted = Math.max(0, body.getLong("count", 1L));
     long now = System.nanoTime();
     long granted = bucket.take(wanted, now);
-    JsonObject reply = new JsonObject().put("granted", granted);
+    JsonObject reply = new JsonObject().put("granted", granted).put("per_second", bucket.perSecond());
     if (granted < wanted) {
       reply.put("retry_after_ms", bucket.retryAfterMillis(now));
     }
@@ -89,6 +89,7 @@ public class RateLimitVerticle extends VerticleBase {
       return;
     }
     bucket.configure(p.doubleValue(), b.doubleValue(), System.nanoTime());
+    vertx.eventBus().publish(Addresses.RATELIMIT_CHANGED, describe(bucket).put("source_system", system));
     message.reply(describe(bucket).put("source_system", system));
   }
 
