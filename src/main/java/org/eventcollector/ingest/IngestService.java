@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.eventcollector.bus.Addresses;
@@ -194,8 +196,9 @@ final class IngestService {
 
   private Future<JsonObject> acquire(String system, int count) {
     return leases.acquire(system, count)
-      .recover(e -> Future.failedFuture(new CodedException(Failure.UNAVAILABLE,
-        "rate limiter unavailable: " + Failure.messageOf(e), null)));
+      .recover(e -> Future.failedFuture(new CodedException(Failure.UNAVAILABLE, "rate limiter unavailable: "
+        + (e instanceof ReplyException r && r.failureType() != ReplyFailure.RECIPIENT_FAILURE
+          ? (r.failureType() == ReplyFailure.TIMEOUT ? "timed out" : "no handler") : Failure.messageOf(e)), null)));
   }
 
   private Future<JsonArray> store(JsonArray events) {

@@ -8,6 +8,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import org.eventcollector.bus.Addresses;
 import org.eventcollector.bus.Failure;
+import org.eventcollector.cluster.Ownership;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 
@@ -25,8 +26,28 @@ public class RateLimitVerticle extends VerticleBase {
   private final Map<String, TokenBucket> buckets = new HashMap<>();
   private List<String> systems;
 
+  private Ownership ownership;
+
   @Override
   public Future<?> start() {
+    // In a cluster one node owns the buckets at a time; other ratelimit nodes stand by.
+    if (vertx.isClustered()) {
+      ownership = new Ownership(vertx, Ownership.RATELIMIT);
+      return ownership.start(this::serve);
+    }
+    return serve();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (ownership != null) {
+      ownership.stop();
+      ownership.release();
+    }
+    return Future.succeededFuture();
+  }
+
+  private Future<?> serve() {
     JsonObject conf = config();
     systems = Config.strings(conf.getValue(ConfigKeys.SYSTEMS));
     long now = System.nanoTime();

@@ -13,6 +13,7 @@ import org.eventcollector.bus.CodedException;
 import org.eventcollector.bus.Failure;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
+import org.eventcollector.cluster.Ownership;
 import org.eventcollector.event.Event;
 import org.eventcollector.event.EventQuery;
 import org.eventcollector.event.QueryParser;
@@ -44,7 +45,7 @@ public class StorageVerticle extends VerticleBase {
   public Future<?> start() {
     // In a cluster one storage node owns the store at a time; the others stand by (CONTRACT section 7).
     if (vertx.isClustered() && !"postgres".equals(Config.string(config(), ConfigKeys.Storage.BACKEND, "sqlite"))) {
-      ownership = new Ownership(vertx);
+      ownership = new Ownership(vertx, Ownership.STORAGE);
       return ownership.start(this::serve);
     }
     return serve();

@@ -1,4 +1,4 @@
-package org.eventcollector.storage;
+package org.eventcollector.cluster;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -10,26 +10,32 @@ import org.slf4j.LoggerFactory;
 import java.util.function.Supplier;
 
 /**
- * Storage ownership in a cluster: exactly one storage node serves the store at a time. The owner
- * holds a cluster-wide lock from Vert.x shared data (a Hazelcast map lock, which Hazelcast releases
- * when the member holding it leaves or dies). A standby waits on the lock and, once it holds it,
- * opens the store and registers its consumers; until then it serves nothing, so ingest gets 503.
+ * Single ownership of a role in a cluster (the SQLite store, the rate-limit buckets): exactly one
+ * node serves it at a time. The owner holds a cluster-wide lock from Vert.x shared data (a
+ * Hazelcast map lock, which Hazelcast releases when the member holding it leaves or is dropped as
+ * dead). A standby waits on the lock and, once it holds it, starts serving (opens the store,
+ * registers its consumers); until then it serves nothing, so callers get NO_HANDLERS (503).
  */
-final class Ownership {
+public final class Ownership {
 
   private static final Logger LOG = LoggerFactory.getLogger(Ownership.class);
-  /** The cluster-wide lock name. */
-  static final String LOCK = "event-collector.storage.owner";
+  /** Lock name of the storage owner. */
+  public static final String STORAGE = "event-collector.storage.owner";
+  /** Lock name of the rate-limit owner. */
+  public static final String RATELIMIT = "event-collector.ratelimit.owner";
   private static final long FIRST_WAIT_MS = 2_000;
   private static final long WAIT_MS = 5_000;
   private static final long RETRY_MS = 1_000;
 
   private final Vertx vertx;
+  private final String name;
   private volatile Lock lock;
   private volatile boolean stopped;
 
-  Ownership(Vertx vertx) {
+  /** Ownership of what lock {@code name} guards; {@code name} is {@link #STORAGE} or {@link #RATELIMIT}. */
+  public Ownership(Vertx vertx, String name) {
     this.vertx = vertx;
+    this.name = name;
   }
 
   /**
@@ -37,7 +43,7 @@ final class Ownership {
    * succeeded. Otherwise answers at once (this node is a standby) and keeps waiting for the lock
    * in the background, calling {@code serve} when it is taken.
    */
-  Future<Void> start(Supplier<Future<?>> serve) {
+  public Future<Void> start(Supplier<Future<?>> serve) {
     Promise<Void> started = Promise.promise();
     attempt(FIRST_WAIT_MS, serve, started);
     return started.future();
@@ -48,10 +54,10 @@ final class Ownership {
       started.tryComplete();
       return;
     }
-    vertx.sharedData().getLockWithTimeout(LOCK, waitMs).onComplete(ar -> {
+    vertx.sharedData().getLockWithTimeout(name, waitMs).onComplete(ar -> {
       if (ar.failed()) {
         if (started.tryComplete()) {
-          LOG.info("Storage standby: another storage node owns the store; waiting to take over");
+          LOG.info("Standby for {}: another node owns it; waiting to take over", name);
         }
         vertx.setTimer(1, t -> attempt(WAIT_MS, serve, started));
         return;
@@ -62,13 +68,13 @@ final class Ownership {
         started.tryComplete();
         return;
       }
-      LOG.info("Storage owner: this node now serves the store");
+      LOG.info("Owner of {}: this node now serves it", name);
       serve.get().onComplete(served -> {
         if (served.succeeded()) {
           started.tryComplete();
           return;
         }
-        LOG.error("Storage owner could not open the store; releasing ownership", served.cause());
+        LOG.error("Owner of {} could not start serving; releasing it", name, served.cause());
         release();
         if (!started.tryFail(served.cause())) {
           vertx.setTimer(RETRY_MS, t -> attempt(WAIT_MS, serve, started));
@@ -78,16 +84,16 @@ final class Ownership {
   }
 
   /** True once this node holds the lock. */
-  boolean owner() {
+  public boolean owner() {
     return lock != null;
   }
 
   /** Stops waiting; the lock, when held, is kept until {@link #release()}. */
-  void stop() {
+  public void stop() {
     stopped = true;
   }
 
-  void release() {
+  public void release() {
     Lock held = lock;
     lock = null;
     if (held != null) {
