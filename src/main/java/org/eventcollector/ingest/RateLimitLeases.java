@@ -29,7 +29,8 @@ final class RateLimitLeases implements Shareable {
   static final double PREFETCH_SECONDS = 0.02;
   /** How long leased tokens stay usable. */
   static final long LEASE_MS = 500;
-  private static final DeliveryOptions TIMEOUT = new DeliveryOptions().setSendTimeout(5_000);
+  // Short: a request stuck on a dead owner holds every caller of its system until it times out.
+  private static final DeliveryOptions TIMEOUT = new DeliveryOptions().setSendTimeout(2_000);
 
   private final Vertx vertx;
   private final Map<String, Lease> leases = new HashMap<>();
