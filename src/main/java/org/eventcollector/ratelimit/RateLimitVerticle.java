@@ -26,6 +26,9 @@ public class RateLimitVerticle extends VerticleBase {
   private final Map<String, TokenBucket> buckets = new HashMap<>();
   private List<String> systems;
 
+  /** Cluster map of the limits changed at run time: system to {@code {per_second, burst}}. */
+  static final String CHANGED_LIMITS = "event-collector.ratelimit.limits";
+
   private Ownership ownership;
 
   @Override
@@ -59,12 +62,28 @@ public class RateLimitVerticle extends VerticleBase {
         Config.number(conf, prefix + ".per_second", (long) perSecond),
         Config.number(conf, prefix + ".burst", (long) burst), now));
     }
-    EventBus bus = vertx.eventBus();
-    List<MessageConsumer<JsonObject>> consumers = List.of(
-      bus.consumer(Addresses.RATELIMIT_ACQUIRE, this::acquire),
-      bus.consumer(Addresses.RATELIMIT_GET, this::limits),
-      bus.consumer(Addresses.RATELIMIT_SET, this::configure));
-    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+    return changedLimits().compose(changed -> {
+      changed.forEach((system, limit) -> {
+        TokenBucket bucket = buckets.get(system);
+        if (bucket != null) {
+          bucket.configure(limit.getDouble("per_second"), limit.getDouble("burst"), System.nanoTime());
+        }
+      });
+      EventBus bus = vertx.eventBus();
+      List<MessageConsumer<JsonObject>> consumers = List.of(
+        bus.consumer(Addresses.RATELIMIT_ACQUIRE, this::acquire),
+        bus.consumer(Addresses.RATELIMIT_GET, this::limits),
+        bus.consumer(Addresses.RATELIMIT_SET, this::configure));
+      return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+    });
+  }
+
+  /** Limits changed at run time, kept in a cluster map so that a standby that takes over keeps them. */
+  private Future<Map<String, JsonObject>> changedLimits() {
+    if (!vertx.isClustered()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return vertx.sharedData().<String, JsonObject>getAsyncMap(CHANGED_LIMITS).compose(map -> map.entries());
   }
 
   private void acquire(Message<JsonObject> message) {
@@ -110,8 +129,12 @@ public class RateLimitVerticle extends VerticleBase {
       return;
     }
     bucket.configure(p.doubleValue(), b.doubleValue(), System.nanoTime());
-    vertx.eventBus().publish(Addresses.RATELIMIT_CHANGED, describe(bucket).put("source_system", system));
-    message.reply(describe(bucket).put("source_system", system));
+    JsonObject limit = describe(bucket).put("source_system", system);
+    vertx.eventBus().publish(Addresses.RATELIMIT_CHANGED, limit);
+    Future<Void> kept = vertx.isClustered()
+      ? vertx.sharedData().<String, JsonObject>getAsyncMap(CHANGED_LIMITS).compose(map -> map.put(system, limit.copy()))
+      : Future.succeededFuture();
+    kept.onComplete(ar -> message.reply(limit));
   }
 
   private static JsonObject describe(TokenBucket bucket) {
