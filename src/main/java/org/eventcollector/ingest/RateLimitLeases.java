@@ -29,6 +29,8 @@ final class RateLimitLeases implements Shareable {
   static final double PREFETCH_SECONDS = 0.02;
   /** How long leased tokens stay usable. */
   static final long LEASE_MS = 500;
+  /** How long a refusal is remembered at most (the owner is asked again after that). */
+  static final long MAX_REMEMBERED_MS = 100;
   // Short: a request stuck on a dead owner holds every caller of its system until it times out.
   private static final DeliveryOptions TIMEOUT = new DeliveryOptions().setSendTimeout(2_000);
 
@@ -73,7 +75,7 @@ final class RateLimitLeases implements Shareable {
         if (now < lease.emptyUntil) {
           long granted = lease.tokens;
           lease.tokens = 0;
-          return Future.succeededFuture(refusal(granted, lease.emptyUntil - now));
+          return Future.succeededFuture(refusal(granted, lease.retryAt - now));
         }
       }
       waiter = new Waiter(count, context, Promise.promise());
@@ -115,7 +117,9 @@ final class RateLimitLeases implements Shareable {
           lease.tokens = (now >= lease.expiresAt ? 0 : lease.tokens) + granted;
           lease.expiresAt = now + LEASE_MS;
           if (granted < want) {
-            lease.emptyUntil = now + Math.max(1, grant.getLong("retry_after_ms", 1000L));
+            long retryAfter = Math.max(1, grant.getLong("retry_after_ms", 1000L));
+            lease.retryAt = now + retryAfter;
+            lease.emptyUntil = now + Math.min(retryAfter, MAX_REMEMBERED_MS);
           }
           serve(lease, now);
           again = !lease.waiting.isEmpty();
@@ -136,7 +140,7 @@ final class RateLimitLeases implements Shareable {
         lease.tokens -= w.count;
         answer = new JsonObject().put("granted", w.count);
       } else if (now < lease.emptyUntil) {
-        answer = refusal(lease.tokens, lease.emptyUntil - now);
+        answer = refusal(lease.tokens, lease.retryAt - now);
         lease.tokens = 0;
       } else {
         return;
@@ -146,11 +150,13 @@ final class RateLimitLeases implements Shareable {
     }
   }
 
-  private synchronized void changed(JsonObject change) {
+  /** Applies a limit change: leased tokens and remembered refusals of that system are dropped. */
+  synchronized void changed(JsonObject change) {
     Lease lease = change == null ? null : leases.get(change.getString("source_system"));
     if (lease != null) {
       lease.tokens = 0;
       lease.emptyUntil = 0;
+      lease.retryAt = 0;
       lease.perSecond = change.getDouble("per_second", lease.perSecond);
     }
   }
@@ -172,6 +178,7 @@ final class RateLimitLeases implements Shareable {
     long tokens;
     long expiresAt;
     long emptyUntil;
+    long retryAt;
     double perSecond;
     boolean inFlight;
     final ArrayDeque<Waiter> waiting = new ArrayDeque<>();

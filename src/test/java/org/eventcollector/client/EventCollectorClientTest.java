@@ -8,7 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.eventcollector.EventCollector;
-import org.eventcollector.bus.Addresses;
+import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -176,9 +176,12 @@ class EventCollectorClientTest {
         assertEquals(429, refused.failureCode());
         assertEquals("rate limit exceeded for oneiric", refused.getMessage());
       });
-      return collector.vertx().eventBus().<JsonObject>request(Addresses.RATELIMIT_SET,
-        new JsonObject().put("source_system", "oneiric").put("per_second", 100).put("burst", 100));
-    }).compose(changed -> client.collect(EventCollectorClient.event("oneiric", "tick")))
+      return WebClient.create(collector.vertx()).put(collector.httpPort(), "127.0.0.1", "/rate-limits/oneiric")
+        .sendJsonObject(new JsonObject().put("per_second", 100).put("burst", 100));
+    }).compose(changed -> {
+      ctx.verify(() -> assertEquals(200, changed.statusCode(), changed.bodyAsString()));
+      return client.collect(EventCollectorClient.event("oneiric", "tick"));
+    })
       .onComplete(ctx.succeeding(ack -> ctx.verify(() -> {
         assertEquals("collected", ack.getString("status"));
         ctx.completeNow();
