@@ -54,12 +54,15 @@ public final class Ownership {
       started.tryComplete();
       return;
     }
+    long asked = System.nanoTime();
     vertx.sharedData().getLockWithTimeout(name, waitMs).onComplete(ar -> {
       if (ar.failed()) {
         if (started.tryComplete()) {
           LOG.info("Standby for {}: another node owns it; waiting to take over", name);
         }
-        vertx.setTimer(1, t -> attempt(WAIT_MS, serve, started));
+        // A wait that timed out tries again at once; a quick failure (the cluster going away) after a pause.
+        long pause = System.nanoTime() - asked >= waitMs * 500_000 ? 1 : RETRY_MS;
+        vertx.setTimer(pause, t -> attempt(WAIT_MS, serve, started));
         return;
       }
       lock = ar.result();
