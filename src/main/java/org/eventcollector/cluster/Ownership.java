@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Lock;
+import org.eventcollector.metrics.CollectorMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,7 @@ public final class Ownership {
 
   private final Vertx vertx;
   private final String name;
+  private final String role;
   private volatile Lock lock;
   private volatile boolean stopped;
 
@@ -36,6 +38,7 @@ public final class Ownership {
   public Ownership(Vertx vertx, String name) {
     this.vertx = vertx;
     this.name = name;
+    this.role = name.split("\\.")[1];
   }
 
   /**
@@ -45,6 +48,7 @@ public final class Ownership {
    */
   public Future<Void> start(Supplier<Future<?>> serve) {
     Promise<Void> started = Promise.promise();
+    CollectorMetrics.get().owner(role, false);
     attempt(FIRST_WAIT_MS, serve, started);
     return started.future();
   }
@@ -74,6 +78,7 @@ public final class Ownership {
       LOG.info("Owner of {}: this node now serves it", name);
       serve.get().onComplete(served -> {
         if (served.succeeded()) {
+          CollectorMetrics.get().owner(role, true);
           started.tryComplete();
           return;
         }
@@ -100,6 +105,7 @@ public final class Ownership {
     Lock held = lock;
     lock = null;
     if (held != null) {
+      CollectorMetrics.get().owner(role, false);
       held.release();
     }
   }

@@ -113,6 +113,9 @@ class StorageFailoverIT {
     long takeoverMs = TimeUnit.NANOSECONDS.toMillis(firstAckAfterKill.get() - killedAt.get());
     assertTrue(takeoverMs <= 10_000, "took " + takeoverMs + " ms to take over");
     assertTrue(standby.logText().contains("Owner of event-collector.storage.owner"), "the standby never took over");
+    String metrics = cluster.web().get(standby.port, "127.0.0.1", "/metrics").send().await(30, TimeUnit.SECONDS).bodyAsString();
+    assertTrue(Pattern.compile("event_collector_cluster_owner\\{role=\"storage\",?} 1").matcher(metrics).find(),
+      "the standby's metrics do not show it as the owner");
 
     for (Map.Entry<String, Throwable> failure : failed.entrySet()) {
       Throwable cause = failure.getValue();
