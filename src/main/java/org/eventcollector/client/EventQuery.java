@@ -43,6 +43,11 @@ public final class EventQuery {
   private String sortBy;
   private Boolean ascending;
 
+  /** A query with no client, to use as a {@code subscribe} filter or with {@code client.query(...)}. */
+  public static EventQuery filter() {
+    return new EventQuery(null);
+  }
+
   /** A query run through {@code client} (may be null when only {@link #toJson()} or a filter is wanted). */
   public EventQuery(EventCollectorClient client) {
     this.client = client;

@@ -106,7 +106,7 @@ class EventCollectorClientTest {
   @DisplayName("a subscription receives the stored events that match its filter and no others")
   void subscriptionReceivesMatchingEvents(VertxTestContext ctx) {
     List<String> seen = new ArrayList<>();
-    client.subscribe(new EventQuery(null).minSeverity("warning").tags("db"), event -> {
+    client.subscribe(EventQuery.filter().minSeverity("warning").tags("db"), event -> {
       seen.add(event.getString("event_id"));
       // Events arrive in commit order: once the last one is here, every earlier one has been seen.
       if (event.getString("event_id").equals("loud-2")) {
