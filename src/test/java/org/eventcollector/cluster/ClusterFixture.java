@@ -104,6 +104,9 @@ final class ClusterFixture implements AutoCloseable {
     for (Node node : nodes) {
       node.kill();
     }
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    }
   }
 
   /** A collector JVM. */
