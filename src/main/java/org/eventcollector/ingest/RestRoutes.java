@@ -181,7 +181,16 @@ final class RestRoutes {
         throw CodedException.badRequest(field, "unknown field '" + field + "'");
       }
     }
-    read(ctx, Access.ADMIN, Addresses.RATELIMIT_SET, limit.copy().put("source_system", ctx.pathParam("system")));
+    // The node that took the change applies it before answering; the others on the broadcast.
+    bus.<JsonObject>request(Addresses.RATELIMIT_SET, limit.copy().put("source_system", ctx.pathParam("system")), READ_TIMEOUT)
+      .onComplete(ar -> {
+        if (ar.succeeded()) {
+          RateLimitLeases.of(ctx.vertx()).changed(ar.result().body());
+          Responses.json(ctx, 200, ar.result().body());
+        } else {
+          Responses.fail(ctx, ar.cause());
+        }
+      });
   }
 
   private void analysis(RoutingContext ctx, String address, String name, int fallback, int max) {

@@ -13,6 +13,7 @@ import org.eventcollector.bus.CodedException;
 import org.eventcollector.bus.Failure;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
+import org.eventcollector.cluster.Ownership;
 import org.eventcollector.event.Event;
 import org.eventcollector.event.EventQuery;
 import org.eventcollector.event.QueryParser;
@@ -38,9 +39,19 @@ public class StorageVerticle extends VerticleBase {
   private QueryParser parser;
   private CommitQueue commits;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private Ownership ownership;
 
   @Override
   public Future<?> start() {
+    // In a cluster one storage node owns the store at a time; the others stand by (CONTRACT section 7).
+    if (vertx.isClustered() && !"postgres".equals(Config.string(config(), ConfigKeys.Storage.BACKEND, "sqlite"))) {
+      ownership = new Ownership(vertx, Ownership.STORAGE);
+      return ownership.start(this::serve);
+    }
+    return serve();
+  }
+
+  private Future<?> serve() {
     JsonObject conf = config();
     CollectorMetrics metrics = CollectorMetrics.get();
     parser = new QueryParser(new HashSet<>(Config.strings(conf.getValue(ConfigKeys.SYSTEMS))));
@@ -217,7 +228,17 @@ public class StorageVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return commits.drainAll().eventually(() -> store.close());
+    if (ownership != null) {
+      ownership.stop();
+    }
+    if (commits == null) {
+      return Future.succeededFuture();
+    }
+    Future<?> closed = commits.drainAll().eventually(() -> store.close());
+    return ownership == null ? closed : closed.eventually(() -> {
+      ownership.release();
+      return Future.succeededFuture();
+    });
   }
 
   static Event toEvent(Object json) {
