@@ -33,8 +33,8 @@ import java.util.stream.Stream;
  */
 public final class PostgresServer implements BeforeAllCallback, ExtensionContext.Store.CloseableResource {
 
-  static final String USER = "collector";
-  static final String PASSWORD = "collector-test-secret";
+  public static final String USER = "collector";
+  public static final String PASSWORD = "collector-test-secret";
 
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PostgresServer.class);
   private static final AtomicInteger DATABASES = new AtomicInteger();
@@ -71,7 +71,7 @@ public final class PostgresServer implements BeforeAllCallback, ExtensionContext
   }
 
   /** The server of this JVM; a test class using it carries {@code @ExtendWith(PostgresServer.class)}. */
-  static PostgresServer get() {
+  public static PostgresServer get() {
     if (running == null) {
       throw new IllegalStateException("PostgresServer is not started: annotate the test class with @ExtendWith(PostgresServer.class)");
     }
@@ -83,7 +83,7 @@ public final class PostgresServer implements BeforeAllCallback, ExtensionContext
   }
 
   /** Creates an empty database and answers its URL ({@code postgresql://user@127.0.0.1:port/db}). */
-  String newDatabase() {
+  public String newDatabase() {
     String name = "ec_test_" + DATABASES.incrementAndGet();
     Vertx vertx = Vertx.vertx();
     try {
@@ -101,7 +101,7 @@ public final class PostgresServer implements BeforeAllCallback, ExtensionContext
   }
 
   /** {@code config} switched to the postgres backend on a new database. */
-  JsonObject configure(JsonObject config) {
+  public JsonObject configure(JsonObject config) {
     Config.set(config, ConfigKeys.Storage.BACKEND, "postgres");
     Config.set(config, ConfigKeys.Storage.PG_URL, newDatabase());
     Config.set(config, ConfigKeys.Storage.PG_PASSWORD, PASSWORD);
