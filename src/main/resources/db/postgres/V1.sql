@@ -16,7 +16,10 @@ CREATE TABLE events (
   duration_ms BIGINT,
   data TEXT NOT NULL,
   tags TEXT NOT NULL,
-  metadata TEXT NOT NULL
+  metadata TEXT NOT NULL,
+  -- PostgreSQL text cannot hold U+0000: the columns above keep U+FFFD in its place, and this JSON
+  -- object keeps the exact values of the fields that held it (null for almost every event).
+  exact TEXT
 );
 CREATE UNIQUE INDEX events_event_id ON events (event_id);
 CREATE INDEX events_ts ON events (ts, event_id);

@@ -44,9 +44,9 @@ final class PgEventStore implements EventStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(PgEventStore.class);
   private static final String COLUMNS = "seq, event_id, ts, source_system, event_type, severity, title, description, "
-    + "correlation_id, source_component, duration_ms, data, tags, metadata";
+    + "correlation_id, source_component, duration_ms, data, tags, metadata, exact";
   private static final String INSERT_EVENT = "INSERT INTO events (" + COLUMNS + ") VALUES "
-    + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (event_id) DO NOTHING RETURNING seq";
+    + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (event_id) DO NOTHING RETURNING seq";
   private static final String INSERT_TAG = "INSERT INTO event_tags (tag, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING";
   private static final String ADVANCE_CLOCK = "UPDATE commit_clock SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
   private static final String ADD_TOTAL = "UPDATE commit_clock SET total_events = total_events + $1 WHERE id = 1";
@@ -159,8 +159,9 @@ final class PgEventStore implements EventStore {
         for (int k = 0; k < firsts.size(); k++) {
           Event e = events.get(firsts.get(k));
           rows.add(Tuple.from(new Object[] {base + k, e.eventId(), e.timestamp(), e.sourceSystem(), e.eventType(),
-            e.severity().rank(), e.title(), e.description(), e.correlationId(), e.sourceComponent(), e.durationMs(),
-            e.data().encode(), new JsonArray(e.tags()).encode(), e.metadata().encode()}));
+            e.severity().rank(), PgFilter.text(e.title()), PgFilter.text(e.description()), PgFilter.text(e.correlationId()),
+            PgFilter.text(e.sourceComponent()), e.durationMs(), e.data().encode(), new JsonArray(e.tags()).encode(),
+            e.metadata().encode(), exact(e)}));
         }
         return conn.preparedQuery(INSERT_EVENT).executeBatch(rows).compose(result -> {
           List<Tuple> tags = new ArrayList<>();
@@ -174,7 +175,7 @@ final class PgEventStore implements EventStore {
             seqs[firsts.get(k)] = seq;
             inserted++;
             for (String tag : new HashSet<>(events.get(firsts.get(k)).tags())) {
-              tags.add(Tuple.of(tag, seq));
+              tags.add(Tuple.of(PgFilter.text(tag), seq));
             }
           }
           Future<?> written = tags.isEmpty() ? Future.succeededFuture()
@@ -189,10 +190,10 @@ final class PgEventStore implements EventStore {
 
   @Override
   public Future<JsonObject> get(String eventId) {
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM events WHERE event_id = $1").execute(Tuple.of(eventId))
+    return pool.preparedQuery("SELECT " + COLUMNS + " FROM events WHERE event_id = $1").execute(Tuple.of(PgFilter.text(eventId)))
       .map(rows -> {
         var it = rows.iterator();
-        return it.hasNext() ? SqliteEventStore.toJson(it.next()) : null;
+        return it.hasNext() ? toJson(it.next()) : null;
       });
   }
 
@@ -204,7 +205,7 @@ final class PgEventStore implements EventStore {
     return pool.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
       List<JsonObject> events = new ArrayList<>(rows.size());
       for (Row row : rows) {
-        events.add(SqliteEventStore.toJson(row));
+        events.add(toJson(row));
       }
       return events;
     });
@@ -241,7 +242,7 @@ final class PgEventStore implements EventStore {
 
   @Override
   public Future<List<JsonObject>> after(String eventId, EventQuery filterQuery, int max) {
-    return pool.preparedQuery("SELECT seq FROM events WHERE event_id = $1").execute(Tuple.of(eventId)).compose(rows -> {
+    return pool.preparedQuery("SELECT seq FROM events WHERE event_id = $1").execute(Tuple.of(PgFilter.text(eventId))).compose(rows -> {
       var it = rows.iterator();
       if (!it.hasNext()) {
         return Future.succeededFuture(null);
@@ -254,7 +255,7 @@ final class PgEventStore implements EventStore {
       return pool.preparedQuery(text).execute(Tuple.from(filter.params)).map(result -> {
         List<JsonObject> events = new ArrayList<>();
         for (Row row : result) {
-          events.add(SqliteEventStore.toJson(row).put("_seq", row.getLong(0)));
+          events.add(toJson(row).put("_seq", row.getLong(0)));
         }
         return events;
       });
@@ -283,6 +284,28 @@ final class PgEventStore implements EventStore {
       .put("port", connect.getPort())
       .put("database", connect.getDatabase())
       .put("total_events", rows.iterator().next().getLong(0)));
+  }
+
+  /** The exact values of the text fields holding U+0000, as JSON (which escapes it), or null. */
+  static String exact(Event e) {
+    JsonObject exact = new JsonObject();
+    String[][] fields = {{"title", e.title()}, {"description", e.description()}, {"correlation_id", e.correlationId()},
+      {"source_component", e.sourceComponent()}};
+    for (String[] field : fields) {
+      if (field[1] != null && field[1].indexOf('\u0000') >= 0) {
+        exact.put(field[0], field[1]);
+      }
+    }
+    return exact.isEmpty() ? null : exact.encode();
+  }
+
+  static JsonObject toJson(Row row) {
+    JsonObject event = SqliteEventStore.toJson(row);
+    String exact = row.getString(14);
+    if (exact != null) {
+      new JsonObject(exact).forEach(field -> event.put(field.getKey(), field.getValue()));
+    }
+    return event;
   }
 
   @Override

@@ -82,8 +82,18 @@ final class PgFilter {
 
   /** Adds a parameter and answers its placeholder. */
   String param(Object value) {
+    if (value instanceof String text) {
+      value = text(text);
+    } else if (value instanceof String[] texts) {
+      value = java.util.Arrays.stream(texts).map(PgFilter::text).toArray(String[]::new);
+    }
     params.add(value);
     return "$" + params.size();
+  }
+
+  /** {@code value} as PostgreSQL text can hold it: U+0000 becomes U+FFFD (see {@code events.exact}). */
+  static String text(String value) {
+    return value == null || value.indexOf('\u0000') < 0 ? value : value.replace('\u0000', '\uFFFD');
   }
 
   private void anyOf(String column, Object[] values) {

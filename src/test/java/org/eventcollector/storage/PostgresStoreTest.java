@@ -177,6 +177,28 @@ class PostgresStoreTest {
   }
 
   @Test
+  void keepsTextHoldingNulCharactersExactlyAndFindsIt() {
+    PgEventStore store = open();
+    JsonObject json = event("nul", 1_000, "t\u0000ag").toJson().put("title", "a\u0000b").put("description", "\u0000")
+      .put("correlation_id", "c\u0000").put("source_component", "co\u0000mp").put("data", new JsonObject().put("k", "v\u0000"));
+    await(store.insert(List.of(Event.fromJson(json), event("plain", 2_000))));
+    JsonObject stored = await(store.get("nul"));
+    for (String field : List.of("title", "description", "correlation_id", "source_component", "data", "tags")) {
+      assertEquals(json.getValue(field), stored.getValue(field), field);
+    }
+    QueryParser parser = new QueryParser(Set.of("akosha"));
+    for (JsonObject filter : List.of(new JsonObject().put("correlation_id", "c\u0000"), new JsonObject().put("tags", "t\u0000ag"),
+      new JsonObject().put("source_component", "co\u0000mp"), new JsonObject().put("search", "a\u0000b"))) {
+      List<JsonObject> found = await(store.query(parser.parse(filter, 0)));
+      assertEquals(List.of("nul"), found.stream().map(e -> e.getString("event_id")).toList(), filter.encode());
+      assertEquals("a\u0000b", found.get(0).getString("title"));
+    }
+    assertNull(await(store.get("nul\u0000")));
+    assertNull(await(store.after("x\u0000", EventQuery.all(1), 10)));
+    await(store.close());
+  }
+
+  @Test
   void searchAndFiltersAreServedByIndexes() {
     await(open().close());
     String[][] plans = {
