@@ -112,11 +112,19 @@ public final class Access {
 
   /**
    * A router handler that authenticates every request but the public ones ({@code /}, static
-   * files, {@code /health}, {@code /openapi.json}); 401 without a valid key.
+   * files, {@code /health}, {@code /openapi.json}); 401 without a valid key. A path that is not
+   * valid URL encoding is a 400, with or without auth, before any route sees it.
    */
   public Handler<RoutingContext> authenticate(List<String> publicPrefixes, boolean queryKeyAllowed) {
     return ctx -> {
-      if (keys == null || isPublic(ctx.normalizedPath(), publicPrefixes)) {
+      String path;
+      try {
+        path = ctx.normalizedPath();
+      } catch (IllegalArgumentException e) {
+        ctx.fail(CodedException.badRequest(null, "path is not valid URL encoding"));
+        return;
+      }
+      if (keys == null || isPublic(path, publicPrefixes)) {
         ctx.next();
         return;
       }
