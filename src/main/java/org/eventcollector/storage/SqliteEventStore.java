@@ -50,6 +50,7 @@ final class SqliteEventStore implements EventStore {
   private Pool reader;
   private long nextSeq;
   private long totalEvents;
+  private volatile FileLock fileLock;
 
   SqliteEventStore(Vertx vertx, Path path, boolean fullSync, int cacheMb, int mmapMb, int readers) {
     this.vertx = vertx;
@@ -67,7 +68,12 @@ final class SqliteEventStore implements EventStore {
       if (parent != null) {
         Files.createDirectories(parent);
       }
-      SchemaMigrator.migrate(dataSource(false));
+      fileLock = FileLock.acquire(path);
+      try {
+        SchemaMigrator.migrate(dataSource(false));
+      } catch (java.sql.SQLException e) {
+        throw unusable(e);
+      }
       return null;
     }).compose(v -> {
       writer = JDBCPool.pool(vertx, dataSource(false), new PoolOptions().setMaxSize(1).setName("sqlite-writer-" + path));
@@ -79,8 +85,16 @@ final class SqliteEventStore implements EventStore {
     }).map(rows -> {
       totalEvents = rows.iterator().next().getLong(0);
       LOG.info("SQLite store open at {} ({} events)", path.toAbsolutePath(), totalEvents);
-      return null;
-    });
+      return (Void) null;
+    }).recover(e -> close().transform(closed -> Future.failedFuture(
+      e instanceof IllegalStateException ? e : unusable(e))));
+  }
+
+  /** A start-up failure that names the file and says it was left as it is. */
+  private IllegalStateException unusable(Throwable e) {
+    return new IllegalStateException("cannot open database " + path.toAbsolutePath() + ": " + e.getMessage()
+      + " (the file is corrupt or not an SQLite database of this collector; it is left untouched, move it away"
+      + " to start with an empty database)", e);
   }
 
   SQLiteDataSource dataSource(boolean readOnly) {
@@ -252,7 +266,17 @@ final class SqliteEventStore implements EventStore {
   public Future<Void> close() {
     Future<Void> w = writer == null ? Future.succeededFuture() : writer.close();
     Future<Void> r = reader == null ? Future.succeededFuture() : reader.close();
-    return Future.join(w, r).mapEmpty();
+    writer = null;
+    reader = null;
+    // The lock goes only once both pools are closed: no second collector may write while we still do.
+    return Future.join(w, r).<Void>mapEmpty().eventually(() -> {
+      FileLock held = fileLock;
+      fileLock = null;
+      if (held != null) {
+        held.release();
+      }
+      return Future.succeededFuture();
+    });
   }
 
   private static List<JsonObject> toList(RowSet<Row> rows) {
