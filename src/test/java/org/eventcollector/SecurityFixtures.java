@@ -92,6 +92,10 @@ public final class SecurityFixtures {
       events.add(event);
     }
 
+    public synchronized void clear() {
+      events.clear();
+    }
+
     public synchronized List<ILoggingEvent> events() {
       return List.copyOf(events);
     }
