@@ -11,14 +11,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A node on a Vert.x whose blocked-thread checker is strict (an event-loop task over 500 ms is
+ * A node on a Vert.x whose blocked-thread checker is strict (an event-loop task over 1 s is
  * reported, checked every 100 ms) with its warnings captured: tests assert there are none.
  */
 public final class StrictNode implements AutoCloseable {
 
   /** The logger of Vert.x's blocked-thread checker. */
   public static final String CHECKER = "io.vertx.core.impl.BlockedThreadChecker";
-  static final long MAX_EVENT_LOOP_MS = 500;
+  static final long MAX_EVENT_LOOP_MS = 1000;
 
   private final Vertx vertx;
   private final int port;
@@ -35,7 +35,9 @@ public final class StrictNode implements AutoCloseable {
       .setBlockedThreadCheckInterval(100)
       .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
       .setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_MS)
-      .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS);
+      .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+      .setWarningExceptionTime(MAX_EVENT_LOOP_MS)
+      .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
   }
 
   /** Proves the capture sees a blocked event loop, then deploys every role with {@code config}. */
@@ -81,9 +83,9 @@ public final class StrictNode implements AutoCloseable {
     return port;
   }
 
-  /** Blocked-thread warnings since start, one line each. */
+  /** Blocked-thread warnings since start, each with the blocked thread's stack. */
   public List<String> blockedThreadWarnings() {
-    return warnings.events().stream().map(ILoggingEvent::getFormattedMessage).toList();
+    return warnings.lines();
   }
 
   @Override

@@ -112,8 +112,8 @@ public final class Access {
 
   /**
    * A router handler that authenticates every request but the public ones ({@code /}, static
-   * files, {@code /health}, {@code /openapi.json}); 401 without a valid key. A path that is not
-   * valid URL encoding is a 400, with or without auth, before any route sees it.
+   * files, {@code /health}, {@code /openapi.json}); 401 without a valid key. A path or query string
+   * that is not valid URL encoding is a 400, with or without auth, before any route sees it.
    */
   public Handler<RoutingContext> authenticate(List<String> publicPrefixes, boolean queryKeyAllowed) {
     return ctx -> {
@@ -122,6 +122,13 @@ public final class Access {
         path = ctx.normalizedPath();
       } catch (IllegalArgumentException e) {
         ctx.fail(CodedException.badRequest(null, "path is not valid URL encoding"));
+        return;
+      }
+      try {
+        // Decoded here once, so that no route (path parameters decode it too) meets a bad one first.
+        ctx.request().params();
+      } catch (IllegalArgumentException e) {
+        ctx.fail(CodedException.badRequest(null, "query string is not valid URL encoding"));
         return;
       }
       if (keys == null || isPublic(path, publicPrefixes)) {

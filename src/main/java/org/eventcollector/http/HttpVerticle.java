@@ -95,6 +95,13 @@ public class HttpVerticle extends VerticleBase {
     if (failure instanceof HttpException http) {
       status = http.getStatusCode();
     }
+    if (status < 400 && failure != null && !ctx.request().isEnded()) {
+      // The body could not be read (broken chunked framing, a reset): the client's fault, and the
+      // connection cannot be reused.
+      ctx.response().putHeader("Connection", "close");
+      Responses.json(ctx, Failure.BAD_REQUEST, Responses.error("malformed request body", null));
+      return;
+    }
     if (status == 413) {
       Responses.json(ctx, 413, Responses.error("request body is too large", null));
     } else if (status >= 400 && status < 500) {
