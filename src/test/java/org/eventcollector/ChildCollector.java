@@ -42,7 +42,21 @@ public final class ChildCollector implements AutoCloseable {
 
   /** Starts {@code java -jar} in {@code dir} with only {@code env} of the {@code EC_*} variables. */
   public static ChildCollector start(Path dir, Map<String, String> env, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    return start(List.of(), dir, env, args);
+  }
+
+  /**
+   * Starts the jar with no file it writes allowed past {@code maxFileKb} (RLIMIT_FSIZE, through
+   * bash's {@code ulimit -f}): writes beyond fail as they do on a full disk.
+   */
+  public static ChildCollector startWithFileLimit(long maxFileKb, Path dir, Map<String, String> env) throws IOException {
+    return start(List.of("bash", "-c", "ulimit -f " + maxFileKb + " && exec \"$@\"", "collector"), dir, env);
+  }
+
+  private static ChildCollector start(List<String> prefix, Path dir, Map<String, String> env, String... args)
+      throws IOException {
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
       "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar().toAbsolutePath().toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);

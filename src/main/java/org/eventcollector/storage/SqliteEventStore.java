@@ -51,6 +51,8 @@ final class SqliteEventStore implements EventStore {
   private long nextSeq;
   private long totalEvents;
   private volatile FileLock fileLock;
+  /** The error of the last commit when it failed (disk full, I/O error); null once a commit succeeds. */
+  private volatile String lastWriteError;
 
   SqliteEventStore(Vertx vertx, Path path, boolean fullSync, int cacheMb, int mmapMb, int readers) {
     this.vertx = vertx;
@@ -151,12 +153,13 @@ final class SqliteEventStore implements EventStore {
         return seqs;
       });
     })).onSuccess(seqs -> {
+      lastWriteError = null;
       for (long s : seqs) {
         if (s > 0) {
           totalEvents++;
         }
       }
-    });
+    }).onFailure(e -> lastWriteError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
   }
 
   private Future<Set<String>> existing(SqlConnection conn, List<Event> events) {
@@ -255,11 +258,17 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<JsonObject> health() {
-    return reader.query("SELECT 1").execute().map(rows -> new JsonObject()
-      .put("status", "healthy")
+    String writeError = lastWriteError;
+    JsonObject health = new JsonObject()
+      // Reads still work when commits fail (a full disk): degraded, not unhealthy.
+      .put("status", writeError == null ? "healthy" : "degraded")
       .put("storage_type", "sqlite")
       .put("db_path", path.toString())
-      .put("total_events", totalEvents));
+      .put("total_events", totalEvents);
+    if (writeError != null) {
+      health.put("last_write_error", writeError);
+    }
+    return reader.query("SELECT 1").execute().map(rows -> health);
   }
 
   @Override
