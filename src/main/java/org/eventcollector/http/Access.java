@@ -136,7 +136,7 @@ public final class Access {
         return;
       }
       String key = bearer(ctx.request().getHeader("Authorization"));
-      if (key == null && queryKeyAllowed) {
+      if (key == null && (queryKeyAllowed || takesQueryKey(path))) {
         try {
           key = ctx.request().getParam("api_key");
         } catch (IllegalArgumentException e) {
@@ -152,6 +152,11 @@ public final class Access {
       ctx.put(PRINCIPAL, principal);
       ctx.next();
     };
+  }
+
+  /** WebSocket and SockJS clients cannot always set headers: {@code ?api_key=} is accepted there (section 8). */
+  static boolean takesQueryKey(String path) {
+    return path.equals("/events/stream") || path.equals("/eventbus") || path.startsWith("/eventbus/");
   }
 
   private static boolean isPublic(String path, List<String> prefixes) {

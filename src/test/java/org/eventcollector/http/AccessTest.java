@@ -268,6 +268,23 @@ class AccessTest {
   }
 
   @Test
+  void streamPathsTakeTheKeyFromTheQueryToo(VertxTestContext ctx) {
+    Future<HttpResponse<Buffer>> stream = request(HttpMethod.GET, "/events/stream?api_key=" + READ.secret(), null, null);
+    Future<HttpResponse<Buffer>> bridge = request(HttpMethod.GET, "/eventbus/info?api_key=" + READ.secret(), null, null);
+    Future<HttpResponse<Buffer>> badStream = request(HttpMethod.GET, "/events/stream?api_key=wrong", null, null);
+    Future<HttpResponse<Buffer>> badBridge = request(HttpMethod.GET, "/eventbus/info?api_key=wrong", null, null);
+    Future<HttpResponse<Buffer>> noKey = request(HttpMethod.GET, "/eventbus/info", null, null);
+    Future.all(stream, bridge, badStream, badBridge, noKey).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+      assertNotEquals(401, stream.result().statusCode());
+      assertNotEquals(401, bridge.result().statusCode());
+      assertEquals(401, badStream.result().statusCode());
+      assertEquals(401, badBridge.result().statusCode());
+      assertEquals(401, noKey.result().statusCode());
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
   void apiKeysNeverAppearInTheLogs(VertxTestContext ctx) {
     String secret = "secret-" + System.nanoTime();
     LogCapture logs = LogCapture.of(org.slf4j.Logger.ROOT_LOGGER_NAME);
