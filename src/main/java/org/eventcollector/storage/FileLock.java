@@ -32,8 +32,13 @@ final class FileLock {
   /** Takes the lock of {@code db} or fails with a message naming the holder. */
   static FileLock acquire(Path db) throws IOException {
     Path file = lockFileOf(db);
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-      StandardOpenOption.WRITE);
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot open the lock file " + file + " of database " + db.toAbsolutePath()
+        + ": " + e, e);
+    }
     java.nio.channels.FileLock lock;
     try {
       lock = channel.tryLock();
