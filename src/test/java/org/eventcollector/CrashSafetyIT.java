@@ -35,6 +35,7 @@ class CrashSafetyIT {
 
   private static final int CLIENTS = 4;
   private static final int BATCH = 20;
+  private static final int ROUNDS = 2;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -50,30 +51,9 @@ class CrashSafetyIT {
       "EC_RATE_LIMIT_PER_SECOND", "1000000",
       "EC_RATE_LIMIT_BURST", "1000000");
     Set<String> acked = ConcurrentHashMap.newKeySet();
-    AtomicBoolean stop = new AtomicBoolean();
-    List<Thread> clients = new ArrayList<>();
-    ChildCollector first = ChildCollector.start(dir, env);
-    try {
-      int port = first.awaitPort();
-      for (int c = 0; c < CLIENTS; c++) {
-        int client = c;
-        Thread thread = new Thread(() -> ingest(port, client, acked, stop), "crash-client-" + c);
-        thread.start();
-        clients.add(thread);
-      }
-      for (int i = 0; i < 600 && acked.size() < 100; i++) {
-        Thread.sleep(50); // polling the clients' progress: there is no event to await across the process
-      }
-      assertTrue(acked.size() >= 100, "clients could not ingest before the kill:\n" + first.output());
-      long delay = 200 + random.nextInt(1500);
-      Thread.sleep(delay); // the random moment of the crash
-      first.kill();
-    } finally {
-      stop.set(true);
-      for (Thread thread : clients) {
-        thread.join(30_000);
-      }
-      first.kill();
+    // Several crashes on one file: each restart must recover the last one and go on from there.
+    for (int round = 0; round < ROUNDS; round++) {
+      crashWhileIngesting(dir, env, round, random, acked);
     }
 
     try (ChildCollector second = ChildCollector.start(dir, env)) {
@@ -81,8 +61,8 @@ class CrashSafetyIT {
       Set<String> found = storedIds(port);
       Set<String> missing = new HashSet<>(acked);
       missing.removeAll(found);
-      String report = String.format("crash-safety durability=%s seed=%d acked=%d found=%d stored=%d missing=%d",
-        durability, seed, acked.size(), acked.size() - missing.size(), found.size(), missing.size());
+      String report = String.format("crash-safety durability=%s seed=%d kills=%d acked=%d found=%d stored=%d missing=%d",
+        durability, seed, ROUNDS, acked.size(), acked.size() - missing.size(), found.size(), missing.size());
       System.out.println(report);
       Path target = Path.of(System.getProperty("collector.jar", "target/event-collector.jar")).toAbsolutePath().getParent();
       if (target != null && Files.isDirectory(target)) {
@@ -91,6 +71,36 @@ class CrashSafetyIT {
       }
       assertEquals(Set.of(), missing.size() > 20 ? Set.of(missing.size() + " ids") : missing, report);
       assertTrue(found.size() >= acked.size(), report);
+    }
+  }
+
+  /** Starts the jar, lets the clients ingest, kills it with SIGKILL at a random moment. */
+  private void crashWhileIngesting(Path dir, Map<String, String> env, int round, Random random, Set<String> acked)
+      throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    List<Thread> clients = new ArrayList<>();
+    int before = acked.size();
+    ChildCollector collector = ChildCollector.start(dir, env);
+    try {
+      int port = collector.awaitPort();
+      for (int c = 0; c < CLIENTS; c++) {
+        int client = round * CLIENTS + c;
+        Thread thread = new Thread(() -> ingest(port, client, acked, stop), "crash-client-" + client);
+        thread.start();
+        clients.add(thread);
+      }
+      for (int i = 0; i < 600 && acked.size() - before < 100; i++) {
+        Thread.sleep(50); // polling the clients' progress: there is no event to await across the process
+      }
+      assertTrue(acked.size() - before >= 100, "clients could not ingest before the kill:\n" + collector.output());
+      Thread.sleep(200 + random.nextInt(1500)); // the random moment of the crash
+      collector.kill();
+    } finally {
+      stop.set(true);
+      for (Thread thread : clients) {
+        thread.join(30_000);
+      }
+      collector.kill();
     }
   }
 
