@@ -104,6 +104,17 @@ public final class ChildCollector implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** SIGTERM, then waits for the process to end (at most 30 s); how long it took, in ms. */
+  public long terminate() throws InterruptedException {
+    long start = System.nanoTime();
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      kill();
+      throw new AssertionError("collector ignored SIGTERM for 30 s:\n" + output());
+    }
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+  }
+
   public String output() {
     synchronized (output) {
       return String.join("\n", output);

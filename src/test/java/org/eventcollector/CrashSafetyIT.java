@@ -53,7 +53,7 @@ class CrashSafetyIT {
     Set<String> acked = ConcurrentHashMap.newKeySet();
     // Several crashes on one file: each restart must recover the last one and go on from there.
     for (int round = 0; round < ROUNDS; round++) {
-      crashWhileIngesting(dir, env, round, random, acked);
+      crashWhileIngesting(dir, env, round, random, acked, false);
     }
 
     try (ChildCollector second = ChildCollector.start(dir, env)) {
@@ -74,9 +74,27 @@ class CrashSafetyIT {
     }
   }
 
-  /** Starts the jar, lets the clients ingest, kills it with SIGKILL at a random moment. */
-  private void crashWhileIngesting(Path dir, Map<String, String> env, int round, Random random, Set<String> acked)
-      throws Exception {
+  @org.junit.jupiter.api.Test
+  void everyAcknowledgedEventSurvivesAStopWithSigtermWithinTenSeconds(@TempDir Path dir) throws Exception {
+    Map<String, String> env = Map.of(
+      "EC_HTTP_PORT", "0",
+      "EC_DB_PATH", dir.resolve("events.db").toString(),
+      "EC_RATE_LIMIT_PER_SECOND", "1000000",
+      "EC_RATE_LIMIT_BURST", "1000000");
+    Set<String> acked = ConcurrentHashMap.newKeySet();
+    crashWhileIngesting(dir, env, 0, new Random(), acked, true);
+    try (ChildCollector second = ChildCollector.start(dir, env)) {
+      Set<String> found = storedIds(second.awaitPort());
+      Set<String> missing = new HashSet<>(acked);
+      missing.removeAll(found);
+      System.out.printf("graceful-stop acked=%d found=%d missing=%d%n", acked.size(), found.size(), missing.size());
+      assertEquals(0, missing.size(), "acknowledged ids lost by a graceful stop: " + missing.size());
+    }
+  }
+
+  /** Starts the jar, lets the clients ingest, ends it at a random moment: SIGKILL, or SIGTERM when graceful. */
+  private void crashWhileIngesting(Path dir, Map<String, String> env, int round, Random random, Set<String> acked,
+      boolean graceful) throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     List<Thread> clients = new ArrayList<>();
     int before = acked.size();
@@ -94,7 +112,12 @@ class CrashSafetyIT {
       }
       assertTrue(acked.size() - before >= 100, "clients could not ingest before the kill:\n" + collector.output());
       Thread.sleep(200 + random.nextInt(1500)); // the random moment of the crash
-      collector.kill();
+      if (graceful) {
+        long took = collector.terminate();
+        assertTrue(took <= 10_500, "a SIGTERM shutdown took " + took + " ms (at most 10 s)");
+      } else {
+        collector.kill();
+      }
     } finally {
       stop.set(true);
       for (Thread thread : clients) {
