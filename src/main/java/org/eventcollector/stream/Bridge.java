@@ -71,8 +71,9 @@ final class Bridge implements Handler<BridgeEvent> {
       }
       // Ingest is request/reply: a publish would be taken once per ingest instance.
       case PUBLISH -> event.complete(false);
-      case SEND -> event.complete(inboundIngest && Addresses.INGEST.equals(address(event))
-        && allowed(event.socket().routingContext(), Access.INGEST, event.getRawMessage().getValue("body")));
+      // The inbound permits refuse every other address ("access_denied"); here only the key is checked.
+      case SEND -> event.complete(!inboundIngest || !Addresses.INGEST.equals(address(event))
+        || allowed(event.socket().routingContext(), Access.INGEST, event.getRawMessage().getValue("body")));
       default -> event.complete(true);
     }
   }
