@@ -41,8 +41,10 @@ public final class Stream {
     StreamHandler stream = new StreamHandler(vertx, hub, parser,
       Math.max(1, Config.integer(config, ConfigKeys.Stream.CLIENT_QUEUE, 10_000)),
       Math.max(0, Config.integer(config, ConfigKeys.Stream.MAX_REPLAY, 100_000)));
-    // Ahead of the ingest routes (GET /events/:event_id would take "stream"), behind authentication (order 0).
-    router.get("/events/stream").order(0).handler(stream);
+    // Ahead of every other route (GET /events/:event_id would take "stream"), so it authenticates for itself.
+    router.get("/events/stream").order(-1)
+      .handler(access.authenticate(PUBLIC_PREFIXES, true))
+      .handler(stream);
     router.route("/eventbus/*").subRouter(Bridge.router(vertx, systems,
       Config.bool(config, ConfigKeys.Stream.INBOUND_INGEST, false)));
     Buffer index = resource("/console/index.html");

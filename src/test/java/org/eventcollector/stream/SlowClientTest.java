@@ -76,7 +76,7 @@ class SlowClientTest {
     double droppedBefore = dropped();
 
     // The slow client stops reading at once; a small receive buffer keeps the kernel from absorbing the stream.
-    WebSocket slow = await(node.connect(vertx, "/events/stream", new WebSocketClientOptions().setReceiveBufferSize(4096)));
+    WebSocket slow = await(node.connect(vertx, "/events/stream", new WebSocketClientOptions().setReceiveBufferSize(4096), null));
     slow.pause();
     List<JsonObject> slowFrames = new ArrayList<>();
     slow.textMessageHandler(text -> slowFrames.add(new JsonObject(text)));

@@ -19,7 +19,7 @@ import java.util.function.Predicate;
  */
 final class SockJsSession {
 
-  private final WebSocket socket;
+  private WebSocket socket;
   private final List<JsonObject> received = new ArrayList<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private final Promise<Void> opened = Promise.promise();
@@ -27,17 +27,16 @@ final class SockJsSession {
   private record Waiter(Predicate<JsonObject> condition, Promise<JsonObject> promise) {
   }
 
-  private SockJsSession(WebSocket socket) {
-    this.socket = socket;
-    socket.textMessageHandler(this::onFrame);
+  private SockJsSession() {
   }
 
   /** Opens a session at {@code /eventbus/...} with an optional query string such as {@code ?api_key=...}. */
   static Future<SockJsSession> open(TestNode node, Vertx vertx, String query) {
     String session = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
-    return node.connect(vertx, "/eventbus/" + (int) (Math.random() * 1000) + "/" + session + "/websocket" + query)
+    SockJsSession client = new SockJsSession();
+    return node.connect(vertx, "/eventbus/" + (int) (Math.random() * 1000) + "/" + session + "/websocket" + query, client::onFrame)
       .compose(ws -> {
-        SockJsSession client = new SockJsSession(ws);
+        client.socket = ws;
         return client.opened.future().map(client);
       });
   }

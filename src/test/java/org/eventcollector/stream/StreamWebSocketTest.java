@@ -107,14 +107,14 @@ class StreamWebSocketTest {
       List<String> ids = new ArrayList<>();
       received.put(filter.getKey(), ids);
       List<String> expected = events.stream().filter(filter.getValue()).map(e -> e.getString("event_id")).toList();
-      sockets.add(node.connect(vertx, "/events/stream?" + filter.getKey()).onSuccess(ws -> ws.textMessageHandler(text -> {
+      sockets.add(node.connect(vertx, "/events/stream?" + filter.getKey(), text -> {
         JsonObject event = new JsonObject(text);
         ids.add(event.getString("event_id"));
         if (event.getString("event_id").equals("m-last")) {
           test.verify(() -> assertEquals(expected, ids, "filter " + filter.getKey()));
           done.flag();
         }
-      })));
+      }));
     }
     Future.all(sockets)
       .compose(v -> node.ingestAll(List.of(new JsonArray(events.subList(0, 60)), new JsonArray(events.subList(60, events.size())))))
@@ -151,8 +151,7 @@ class StreamWebSocketTest {
     node.ingestAll(before).onComplete(test.succeeding(v -> {
       // The concurrent ingest starts first; the resume lands somewhere inside it.
       Future<Void> ingesting = node.ingestAll(during);
-      vertx.setTimer(30, t -> node.connect(vertx, "/events/stream?after=r-249").onComplete(test.succeeding(ws ->
-        ws.textMessageHandler(text -> {
+      vertx.setTimer(30, t -> node.connect(vertx, "/events/stream?after=r-249", text -> {
           ids.add(new JsonObject(text).getString("event_id"));
           if (ids.size() == expected.size()) {
             ingesting.onComplete(test.succeeding(x -> {
@@ -160,7 +159,7 @@ class StreamWebSocketTest {
               test.completeNow();
             }));
           }
-        }))));
+        }).onFailure(test::failNow));
       ingesting.onFailure(test::failNow);
     }));
   }
@@ -179,14 +178,14 @@ class StreamWebSocketTest {
     }
     List<String> ids = new ArrayList<>();
     node.ingest(batch)
-      .compose(v -> node.connect(vertx, "/events/stream?source_system=akosha&after=m-10"))
-      .onComplete(test.succeeding(ws -> ws.textMessageHandler(text -> {
+      .compose(v -> node.connect(vertx, "/events/stream?source_system=akosha&after=m-10", text -> {
         ids.add(new JsonObject(text).getString("event_id"));
         if (ids.size() == expected.size()) {
           test.verify(() -> assertEquals(expected, ids));
           test.completeNow();
         }
-      })));
+      }))
+      .onFailure(test::failNow);
   }
 
   private void refused(Vertx vertx, VertxTestContext test, String uri, int status) {

@@ -76,14 +76,23 @@ final class TestNode implements AutoCloseable {
 
   /** A WebSocket client of {@code vertx} connected to {@code uri} on this node. */
   Future<WebSocket> connect(Vertx vertx, String uri) {
-    return connect(vertx, uri, new WebSocketClientOptions());
+    return connect(vertx, uri, new WebSocketClientOptions(), null);
   }
 
-  Future<WebSocket> connect(Vertx vertx, String uri, WebSocketClientOptions options) {
+  /** Connects with {@code onText} in place before the upgrade, so no early frame is missed. */
+  Future<WebSocket> connect(Vertx vertx, String uri, io.vertx.core.Handler<String> onText) {
+    return connect(vertx, uri, new WebSocketClientOptions(), onText);
+  }
+
+  Future<WebSocket> connect(Vertx vertx, String uri, WebSocketClientOptions options, io.vertx.core.Handler<String> onText) {
     WebSocketClient client = vertx.createWebSocketClient(options.setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 22));
     // A client nobody references is closed when collected, connections and all.
     clients.add(client);
-    return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri));
+    io.vertx.core.http.ClientWebSocket socket = client.webSocket();
+    if (onText != null) {
+      socket.textMessageHandler(onText);
+    }
+    return socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri));
   }
 
   /** An event of {@code system} with the given id and type. */
