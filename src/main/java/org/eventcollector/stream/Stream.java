@@ -49,7 +49,10 @@ public final class Stream {
       Config.bool(config, ConfigKeys.Stream.INBOUND_INGEST, false)));
     Buffer index = resource("/console/index.html");
     router.get("/").handler(ctx -> Responses.text(ctx, 200, "text/html; charset=utf-8", index));
-    router.get("/console/*").handler(StaticHandler.create("console").setCachingEnabled(false));
+    // What the console needs to draw its filters; public like the console itself.
+    Buffer consoleConfig = new JsonObject().put("systems", new io.vertx.core.json.JsonArray(systems)).toBuffer();
+    router.get("/console/config.json").handler(ctx -> Responses.text(ctx, 200, Responses.JSON, consoleConfig));
+    router.get("/console/*").handler(StaticHandler.create("console"));
     router.get("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
   }
 
