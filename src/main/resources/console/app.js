@@ -221,6 +221,8 @@
 
   function loadStats() {
     var hours = Number($('stats-window').value);
+    // Answers of an older window that arrive late are ignored.
+    var load = state.statsLoad = (state.statsLoad || 0) + 1;
     var qs = '';
     if (hours > 0) {
       var end = new Date(Date.now() + 1000);
@@ -228,14 +230,49 @@
       qs = '?start_time=' + encodeURIComponent(start.toISOString()) + '&end_time=' + encodeURIComponent(end.toISOString());
     }
     api('events/stats' + qs).then(function (stats) {
+      if (load !== state.statsLoad) return;
       $('stats-total').textContent = stats.total_events;
       var range = stats.time_range || {};
       $('stats-range').textContent = range.start ? shortTime(range.start) + ' → ' + shortTime(range.end) : 'all time';
       bars($('stats-severity'), stats.by_severity, SEVERITIES);
       bars($('stats-system'), stats.by_source_system);
       bars($('stats-type'), stats.by_event_type, null, 10);
+      var from = hours > 0 ? Date.now() - hours * 3600 * 1000 : Date.parse(range.start);
+      var to = hours > 0 ? Date.now() : Date.parse(range.end) + 1;
+      if (stats.total_events > 0 && from < to) return timeline(from, to, load, hours);
+      $('stats-timeline').innerHTML = '';
     }).catch(function (err) {
       $('stats-range').textContent = err.message;
+    });
+  }
+
+  /** 24 buckets over [from, to): counts of all events and of error or worse, drawn with uPlot. */
+  function timeline(from, to, load, hours) {
+    var buckets = 24;
+    var step = Math.max(1, Math.ceil((to - from) / buckets));
+    var starts = [];
+    for (var i = 0; i < buckets; i++) starts.push(from + i * step);
+    function counts(extra) {
+      return Promise.all(starts.map(function (start) {
+        var qs = 'start_time=' + encodeURIComponent(new Date(start).toISOString()) +
+          '&end_time=' + encodeURIComponent(new Date(start + step).toISOString()) + extra;
+        return api('events/count?' + qs).then(function (answer) { return answer.count; });
+      }));
+    }
+    return Promise.all([counts(''), counts('&min_severity=error')]).then(function (series) {
+      if (load !== state.statsLoad) return;
+      var container = $('stats-timeline');
+      container.innerHTML = '';
+      container.setAttribute('data-window', String(hours));
+      var xs = starts.map(function (start) { return (start + step / 2) / 1000; });
+      var options = {
+        width: Math.max(300, container.clientWidth - 4), height: 200,
+        series: [{}, {label: 'events', stroke: '#2f6fde', fill: 'rgba(47,111,222,.15)', width: 2},
+          {label: 'error+', stroke: '#e0533d', fill: 'rgba(224,83,61,.15)', width: 2}],
+        axes: [{}, {size: 40}],
+        scales: {y: {range: function (u, min, max) { return [0, Math.max(1, max)]; }}}
+      };
+      state.chart = new uPlot(options, [xs, series[0], series[1]], container);
     });
   }
 

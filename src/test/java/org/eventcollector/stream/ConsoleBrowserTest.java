@@ -191,6 +191,9 @@ class ConsoleBrowserTest {
     wait.until(ExpectedConditions.textToBe(By.id("stats-total"), String.valueOf(total)));
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#stats-severity .bar-row")));
     assertEquals(5, browser.findElements(By.cssSelector("#stats-system .bar-row")).size());
+    new Select(browser.findElement(By.id("stats-window"))).selectByVisibleText("last hour");
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#stats-timeline[data-window='1'] .uplot canvas")));
+    wait.until(ExpectedConditions.textToBe(By.id("stats-total"), String.valueOf(total)));
     screenshot("console-stats.png");
   }
 }
