@@ -19,6 +19,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -139,5 +145,37 @@ class StreamAuthTest {
         assertEquals("rejected", err.getString("body"));
         test.completeNow();
       })));
+  }
+
+  @Test
+  void apiKeysNeverAppearInLogs(Vertx vertx, VertxTestContext test) throws Exception {
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    Level level = root.getLevel();
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    root.addAppender(appender);
+    root.setLevel(Level.DEBUG);
+    String wrong = "wrong-secret-key-9";
+    node.connect(vertx, "/events/stream?api_key=" + READER)
+      .compose(ws -> node.connect(vertx, "/events/stream?api_key=" + wrong).recover(e -> Future.succeededFuture(ws)))
+      .compose(ws -> SockJsSession.open(node, vertx, "?api_key=" + WRITER))
+      .compose(session -> session.send(new JsonObject().put("type", "send").put("address", "events.ingest")
+          .put("replyAddress", "r-log").put("body", TestNode.event("log-1", "akosha", "t")))
+        .compose(v -> session.await(m -> "err".equals(m.getString("type")))))
+      .onComplete(ar -> {
+        root.setLevel(level);
+        root.detachAppender(appender);
+        test.verify(() -> {
+          assertTrue(ar.succeeded(), String.valueOf(ar.cause()));
+          assertTrue(!appender.list.isEmpty(), "debug logging was captured");
+          for (ILoggingEvent event : appender.list) {
+            String text = event.getFormattedMessage() + (event.getThrowableProxy() == null ? "" : event.getThrowableProxy().getMessage());
+            for (String key : new String[] {READER, WRITER, wrong}) {
+              assertTrue(!text.contains(key), "a log line holds an API key: " + text);
+            }
+          }
+        });
+        test.completeNow();
+      });
   }
 }
