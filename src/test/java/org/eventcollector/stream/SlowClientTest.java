@@ -91,8 +91,11 @@ class SlowClientTest {
     });
 
     long heapBefore = heapAfterGc();
-    await(node.ingestAll(batches));
+    long t0 = System.nanoTime();
+    node.ingestAll(batches).toCompletionStage().toCompletableFuture().get(180, TimeUnit.SECONDS);
+    long ingested = System.nanoTime();
     fastDone.get(60, TimeUnit.SECONDS);
+    System.out.printf("ingest %d ms, fast client done %d ms later%n", (ingested - t0) / 1_000_000, (System.nanoTime() - ingested) / 1_000_000);
     long retained = heapAfterGc() - heapBefore;
     long streamBytes = (long) EVENTS * DESCRIPTION;
     assertTrue(retained < streamBytes / 2, "heap grew by " + retained + " bytes while "
@@ -113,7 +116,9 @@ class SlowClientTest {
       });
       slow.resume();
     });
+    long t1 = System.nanoTime();
     caughtUp.get(60, TimeUnit.SECONDS);
+    System.out.printf("slow client caught up in %d ms%n", (System.nanoTime() - t1) / 1_000_000);
 
     List<JsonObject> controls = slowFrames.stream().filter(f -> f.containsKey("control")).toList();
     assertTrue(!controls.isEmpty(), "a dropped frame arrives");
