@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Streaming with auth on: scope {@code read} to stream, {@code ingest} for the system to send over the bridge. */
 @ExtendWith(VertxExtension.class)
+@io.vertx.junit5.Timeout(value = 120, timeUnit = java.util.concurrent.TimeUnit.SECONDS)
 class StreamAuthTest {
 
   private static final String READER = "reader-key-1";
