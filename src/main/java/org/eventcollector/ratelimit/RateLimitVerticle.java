@@ -30,13 +30,13 @@ public class RateLimitVerticle extends VerticleBase {
     JsonObject conf = config();
     systems = Config.strings(conf.getValue(ConfigKeys.SYSTEMS));
     long now = System.nanoTime();
-    double perSecond = Config.number(conf, ConfigKeys.RateLimit.PER_SECOND, 1000);
-    double burst = Config.number(conf, ConfigKeys.RateLimit.BURST, 2000);
+    double perSecond = Config.decimal(conf, ConfigKeys.RateLimit.PER_SECOND, 1000);
+    double burst = Config.decimal(conf, ConfigKeys.RateLimit.BURST, 2000);
     for (String system : systems) {
       String prefix = ConfigKeys.RateLimit.SYSTEMS + "." + system;
       buckets.put(system, new TokenBucket(
-        Config.number(conf, prefix + ".per_second", (long) perSecond),
-        Config.number(conf, prefix + ".burst", (long) burst), now));
+        Config.decimal(conf, prefix + ".per_second", perSecond),
+        Config.decimal(conf, prefix + ".burst", burst), now));
     }
     EventBus bus = vertx.eventBus();
     List<MessageConsumer<JsonObject>> consumers = List.of(

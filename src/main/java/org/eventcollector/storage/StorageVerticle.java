@@ -52,8 +52,13 @@ public class StorageVerticle extends VerticleBase {
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_INSERT, commits::accept));
       consumers.add(bus.<JsonObject>consumer(Addresses.GET, this::get));
       consumers.add(bus.<JsonObject>consumer(Addresses.QUERY, m -> withQuery(m, this::query)));
-      consumers.add(bus.<JsonObject>consumer(Addresses.COUNT, m -> withQuery(m, (q, body) ->
-        store.count(q).map(n -> new JsonObject().put("count", n)))));
+      consumers.add(bus.<JsonObject>consumer(Addresses.COUNT, m -> {
+        // A count ignores paging and sorting (CONTRACT.md section 10).
+        if (m.body() != null) {
+          List.of("limit", "offset", "sort_by", "sort_order").forEach(m.body()::remove);
+        }
+        withQuery(m, (q, body) -> store.count(q).map(n -> new JsonObject().put("count", n)));
+      }));
       consumers.add(bus.<JsonObject>consumer(Addresses.CORRELATION, this::correlation));
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_AGGREGATE, m -> withQuery(m, this::aggregate)));
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_REPLAY, m -> withQuery(m, this::replay)));
