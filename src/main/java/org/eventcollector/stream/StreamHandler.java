@@ -98,6 +98,11 @@ final class StreamHandler implements Handler<RoutingContext> {
       socket.closeHandler(v -> {
         CollectorMetrics.get().streamClients().decrementAndGet();
         hub.remove(client);
+        if (client.droppedTotal() > 0) {
+          // The address only: the request URI may hold an api_key.
+          LOG.info("Stream client {} closed after {} events sent and {} dropped for reading too slowly",
+            socket.remoteAddress(), client.sent(), client.droppedTotal());
+        }
       });
       socket.exceptionHandler(e -> LOG.debug("Stream client error: {}", e.toString()));
       client.open(socket, replay, lastSeq);
