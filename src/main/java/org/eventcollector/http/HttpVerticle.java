@@ -45,7 +45,9 @@ public class HttpVerticle extends VerticleBase {
     String keysFile = Config.string(conf, ConfigKeys.Auth.API_KEYS_FILE, "");
     Access access = keysFile.isBlank() ? Access.open() : Access.load(Path.of(keysFile));
     Router router = Router.router(vertx);
-    router.route().handler(access.authenticate(Stream.PUBLIC_PREFIXES, false));
+    io.vertx.core.Handler<RoutingContext> headerKey = access.authenticate(Stream.PUBLIC_PREFIXES, false);
+    io.vertx.core.Handler<RoutingContext> queryKey = access.authenticate(Stream.PUBLIC_PREFIXES, true);
+    router.route().handler(ctx -> (Stream.acceptsQueryKey(ctx.normalizedPath()) ? queryKey : headerKey).handle(ctx));
     Health health = new Health(vertx, conf);
     router.get("/health").handler(health::handle);
     router.get("/metrics").handler(ctx -> {
