@@ -60,7 +60,13 @@ class SqlInjectionTest {
 
   @BeforeAll
   static void store() throws Exception {
-    node = SecurityFixtures.start(SecurityFixtures.config(dir));
+    start(SecurityFixtures.config(dir));
+  }
+
+  /** Starts the node on {@code config} and stores the probes' events. */
+  static void start(JsonObject config) throws Exception {
+    STORED.clear();
+    node = SecurityFixtures.start(config);
     port = node.main().httpPort();
     client = WebClient.create(node.vertx());
     JsonArray batch = new JsonArray();
