@@ -61,6 +61,8 @@ final class PgEventStore implements EventStore {
   private final int poolSize;
   private PgConnectOptions connect;
   private Pool pool;
+  /** The error of the last commit when it failed; null once a commit succeeds. */
+  private volatile String lastWriteError;
 
   PgEventStore(Vertx vertx, String url, String password, int poolSize) {
     this.vertx = vertx;
@@ -94,8 +96,10 @@ final class PgEventStore implements EventStore {
       .map(rows -> {
         LOG.info("PostgreSQL store open at {}:{}/{} ({} events)", connect.getHost(), connect.getPort(),
           connect.getDatabase(), rows.iterator().next().getLong(0));
-        return null;
-      });
+        return (Void) null;
+      })
+      .recover(e -> close().transform(closed -> Future.failedFuture(new IllegalStateException("cannot open PostgreSQL database "
+        + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase() + ": " + e.getMessage(), e))));
   }
 
   /** Brings the database to {@link #SCHEMA_VERSION}, one script per version, under a lock. */
@@ -185,7 +189,9 @@ final class PgEventStore implements EventStore {
             : conn.preparedQuery(ADD_TOTAL).execute(Tuple.of(count)));
         });
       })
-      .map(v -> seqs));
+      .map(v -> seqs))
+      .onSuccess(v -> lastWriteError = null)
+      .onFailure(e -> lastWriteError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
   }
 
   @Override
@@ -277,13 +283,21 @@ final class PgEventStore implements EventStore {
 
   @Override
   public Future<JsonObject> health() {
-    return pool.query("SELECT total_events FROM commit_clock WHERE id = 1").execute().map(rows -> new JsonObject()
-      .put("status", "healthy")
-      .put("storage_type", "postgres")
-      .put("host", connect.getHost())
-      .put("port", connect.getPort())
-      .put("database", connect.getDatabase())
-      .put("total_events", rows.iterator().next().getLong(0)));
+    String writeError = lastWriteError;
+    return pool.query("SELECT total_events FROM commit_clock WHERE id = 1").execute().map(rows -> {
+      JsonObject health = new JsonObject()
+        // Reads still work while commits fail: degraded, not unhealthy.
+        .put("status", writeError == null ? "healthy" : "degraded")
+        .put("storage_type", "postgres")
+        .put("host", connect.getHost())
+        .put("port", connect.getPort())
+        .put("database", connect.getDatabase())
+        .put("total_events", rows.iterator().next().getLong(0));
+      if (writeError != null) {
+        health.put("last_write_error", writeError);
+      }
+      return health;
+    });
   }
 
   /** The exact values of the text fields holding U+0000, as JSON (which escapes it), or null. */
@@ -310,6 +324,8 @@ final class PgEventStore implements EventStore {
 
   @Override
   public Future<Void> close() {
-    return pool == null ? Future.succeededFuture() : pool.close();
+    Pool open = pool;
+    pool = null;
+    return open == null ? Future.succeededFuture() : open.close();
   }
 }

@@ -240,6 +240,22 @@ class PostgresStoreTest {
   }
 
   @Test
+  void aFailingCommitMakesHealthDegradedUntilACommitSucceeds() {
+    PgEventStore store = open();
+    sql("ALTER TABLE events ADD CONSTRAINT no_rejects CHECK (event_type <> 'rejected')");
+    Throwable failure = await(store.insert(List.of(Event.fromJson(event("r", 1_000).toJson().put("event_type", "rejected"))))
+      .transform(ar -> Future.succeededFuture(ar.cause())));
+    assertTrue(failure != null, "the commit fails");
+    JsonObject health = await(store.health());
+    assertEquals("degraded", health.getString("status"));
+    assertTrue(health.getString("last_write_error").contains("no_rejects"), health.encode());
+    await(store.insert(List.of(event("ok", 2_000))));
+    assertEquals("healthy", await(store.health()).getString("status"));
+    assertEquals(1L, await(store.health()).getLong("total_events"), "the failed commit left nothing behind");
+    await(store.close());
+  }
+
+  @Test
   void aNodeOnPostgresReportsItsStorageInHealth() {
     JsonObject config = TestCollector.config(java.nio.file.Path.of("/nonexistent"), "postgres");
     config = PostgresServer.get().configure(config);
@@ -259,7 +275,7 @@ class PostgresStoreTest {
   void anUnreachableServerFailsTheOpenWithAClearCause() {
     PgEventStore store = new PgEventStore(vertx, "postgresql://nobody@127.0.0.1:1/none", "", 1);
     Throwable failure = await(store.open().transform(ar -> Future.succeededFuture(ar.cause())));
-    assertTrue(failure != null, "open fails");
+    assertTrue(failure != null && failure.getMessage().contains("127.0.0.1:1/none"), String.valueOf(failure));
     PgEventStore unset = new PgEventStore(vertx, "", "", 1);
     Throwable missing = await(unset.open().transform(ar -> Future.succeededFuture(ar.cause())));
     assertTrue(missing != null && missing.getMessage().contains("EC_PG_URL"), String.valueOf(missing));
