@@ -37,6 +37,7 @@ public class StorageVerticle extends VerticleBase {
   private EventStore store;
   private QueryParser parser;
   private CommitQueue commits;
+  private SessionBuddyMirror mirror;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
   @Override
@@ -45,9 +46,10 @@ public class StorageVerticle extends VerticleBase {
     CollectorMetrics metrics = CollectorMetrics.get();
     parser = new QueryParser(new HashSet<>(Config.strings(conf.getValue(ConfigKeys.SYSTEMS))));
     store = createStore(conf, metrics);
+    mirror = SessionBuddyMirror.create(vertx, conf, store, metrics);
     commits = new CommitQueue(store, metrics, Config.integer(conf, ConfigKeys.Storage.MAX_PENDING, 100_000),
       Config.integer(conf, ConfigKeys.Storage.MAX_COMMIT, 5_000), this::publish);
-    return store.open().compose(v -> {
+    return store.open().compose(v -> mirror == null ? Future.succeededFuture() : mirror.start()).compose(v -> {
       EventBus bus = vertx.eventBus();
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_INSERT, commits::accept));
       consumers.add(bus.<JsonObject>consumer(Addresses.GET, this::get));
@@ -60,6 +62,7 @@ public class StorageVerticle extends VerticleBase {
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_DELETE, this::delete));
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_HEALTH, m -> store.health()
         .map(h -> h.put("events_processed", commits.processed()).put("pending_writes", commits.pending()))
+        .compose(h -> mirror == null ? Future.succeededFuture(h) : mirror.describe(h))
         .onComplete(ar -> reply(m, ar.result(), ar.cause()))));
       return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
     });
@@ -210,7 +213,9 @@ public class StorageVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return commits.drainAll().eventually(() -> store.close());
+    return commits.drainAll()
+      .eventually(() -> mirror == null ? Future.succeededFuture() : mirror.stop())
+      .eventually(() -> store.close());
   }
 
   static Event toEvent(Object json) {
