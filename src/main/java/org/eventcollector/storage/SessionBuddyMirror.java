@@ -222,16 +222,17 @@ final class SessionBuddyMirror {
         .compose(text -> GraphMapping.listsRelation(text, from, to, type)
           ? Future.succeededFuture() : call(step.tool(), args).mapEmpty());
     }
-    Future<String> done = call(step.tool(), args);
-    if (step.entity() != null) {
-      done = done.recover(e -> e instanceof McpException m && m.kind() == McpException.Kind.TOOL_FAILED
-        && GraphMapping.alreadyExists(m.getMessage()) ? Future.succeededFuture("") : Future.failedFuture(e));
-    }
-    return done.mapEmpty();
+    return call(step.tool(), args).mapEmpty();
   }
 
+  /** A tool call; a {@code create_entity} that finds its entity made already (by an earlier try) succeeds. */
   private Future<String> call(String tool, JsonObject arguments) {
-    return client.callTool(tool, arguments).onComplete(ar -> contact(ar.cause()));
+    Future<String> done = client.callTool(tool, arguments);
+    if (GraphMapping.CREATE_ENTITY.equals(tool)) {
+      done = done.recover(e -> e instanceof McpException m && m.kind() == McpException.Kind.TOOL_FAILED
+        && GraphMapping.alreadyExists(m.getMessage()) ? Future.succeededFuture(m.getMessage()) : Future.failedFuture(e));
+    }
+    return done.onComplete(ar -> contact(ar.cause()));
   }
 
   private void contact(Throwable error) {
