@@ -57,7 +57,7 @@ public final class McpClient {
       .setKeepAlive(true)
       .setTcpNoDelay(true)
       .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMs))
-      .setUserAgent("event-collector"));
+      .setUserAgent("event-collector"), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(8));
   }
 
   public String url() {

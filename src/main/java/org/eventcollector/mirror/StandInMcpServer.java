@@ -51,6 +51,8 @@ public final class StandInMcpServer {
   private final Map<String, JsonObject> entities = new LinkedHashMap<>();
   private final List<JsonObject> relations = new ArrayList<>();
   private final List<JsonObject> calls = new ArrayList<>();
+  private final Map<String, Long> createdNanos = new java.util.HashMap<>();
+  private final Map<String, Integer> counts = new java.util.HashMap<>();
   private int initializations;
   private int failNext;
   private int loseNext;
@@ -132,6 +134,16 @@ public final class StandInMcpServer {
   /** The relations, in creation order: {@code {"from_entity", "to_entity", "relation_type", "properties"}}. */
   public synchronized List<JsonObject> relations() {
     return relations.stream().map(JsonObject::copy).toList();
+  }
+
+  /** How many entities of this type exist. */
+  public synchronized int count(String entityType) {
+    return counts.getOrDefault(entityType, 0);
+  }
+
+  /** {@link System#nanoTime()} when the entity was created, or null. */
+  public synchronized Long createdNanos(String name) {
+    return createdNanos.get(name);
   }
 
   /** Tool calls answered with success. */
@@ -342,6 +354,8 @@ public final class StandInMcpServer {
         JsonObject properties = a.getJsonObject("properties", new JsonObject());
         entities.put(name, new JsonObject().put("name", name).put("entity_type", a.getString("entity_type"))
           .put("observations", observations.copy()).put("properties", properties.copy()));
+        createdNanos.put(name, System.nanoTime());
+        counts.merge(a.getString("entity_type"), 1, Integer::sum);
         StringBuilder text = new StringBuilder("✅ Entity '" + name + "' created successfully!\n📊 Type: "
           + a.getString("entity_type") + "\n🆔 ID: " + UUID.randomUUID());
         if (!observations.isEmpty()) {

@@ -1,6 +1,7 @@
 package org.eventcollector.storage;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.eventcollector.config.Config;
@@ -13,7 +14,7 @@ import org.eventcollector.mirror.McpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -21,20 +22,58 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Drains the outbox into Session-Buddy, one event at a time in commit order, through the MCP
- * tools of {@link GraphMapping}. A failed call is retried after a back-off that doubles up to 10 s;
- * nothing is skipped. Each call is made once: steps of an event that succeeded are not repeated,
- * and a call whose outcome is unknown (no answer, or work begun before a restart) is checked
- * first: an entity that "already exists" counts as made, a relation is looked up with
- * {@code get_entity_relationships} before it is created again. Progress is written to SQLite at
- * the end of each page of events (a checkpoint), with a mark of how far work may have begun.
+ * Drains the outbox into Session-Buddy through the MCP tools of {@link GraphMapping}, a page of
+ * events at a time, in commit order: entities are created one call after another in that order
+ * (so an event's system, correlation and previous event always exist before its relations), and
+ * the relations of events whose entities exist run alongside, a few calls at a time.
+ * <p>
+ * A failed call stops new calls; once the calls in flight are over, the mirror waits a back-off
+ * that doubles up to 10 s and carries on where it stopped; nothing is skipped. Each call is made
+ * once: steps that succeeded are not repeated, and a step whose outcome is unknown (no answer, or
+ * work begun before a restart) is checked first: an entity that "already exists" counts as made, a
+ * relation is looked up with {@code get_entity_relationships} before it is created again.
+ * Progress is written to SQLite when a page is done (a checkpoint), together with a mark of how
+ * far work may have begun, which tells a restarted mirror where to check before it writes.
  */
 final class SessionBuddyMirror {
 
   static final long MAX_BACKOFF_MS = 10_000;
   static final int PAGE = 256;
+  static final int MAX_IN_FLIGHT = 6;
   private static final long IDLE_PING_MS = 5_000;
   private static final Logger LOG = LoggerFactory.getLogger(SessionBuddyMirror.class);
+
+  /** One event of the page being mirrored, and how far its calls got. */
+  private static final class Work {
+    final MirrorOutbox.Entry entry;
+    final List<Step> steps;
+    final boolean[] done;
+    final boolean[] running;
+    final boolean[] uncertain;
+    int remaining;
+
+    Work(MirrorOutbox.Entry entry, List<Step> steps) {
+      this.entry = entry;
+      this.steps = steps;
+      this.done = new boolean[steps.size()];
+      this.running = new boolean[steps.size()];
+      this.uncertain = new boolean[steps.size()];
+      this.remaining = steps.size();
+    }
+
+    /** The first entity step not done, or -1 when its entities exist. */
+    int nextEntityStep() {
+      for (int i = 0; i < steps.size(); i++) {
+        if (steps.get(i).entity() == null) {
+          return -1;
+        }
+        if (!done[i]) {
+          return i;
+        }
+      }
+      return -1;
+    }
+  }
 
   private final Vertx vertx;
   private final MirrorOutbox outbox;
@@ -42,22 +81,26 @@ final class SessionBuddyMirror {
   private final CollectorMetrics metrics;
   private final long firstBackoffMs;
 
-  private final ArrayDeque<MirrorOutbox.Entry> page = new ArrayDeque<>();
-  /** Graph entities known to exist for the current page: name to last event id ("" for none). */
+  private List<Work> page = List.of();
+  /** Graph entities as planned for the page: name to last event id ("" for none). */
   private final Map<String, String> graph = new HashMap<>();
-  /** Entities made or moved since the last checkpoint. */
+  /** Entities made or moved by finished pages, not yet checkpointed. */
   private final Map<String, String> changed = new HashMap<>();
+  private Map<String, String> pageChanges = new HashMap<>();
+  private int entityCursor;
+  private int firstOpen;
+  private boolean entityInFlight;
+  private int inFlight;
+  private boolean failed;
+  private Throwable failure;
+
   private long mirroredSeq;
   private long checkpointedSeq;
   private long startedMark;
   private long carefulUntil;
   private int sinceCheckpoint;
 
-  private List<Step> steps;
-  private int stepIndex;
-  private int uncertainStep = -1;
-
-  private boolean working;
+  private boolean loading;
   private boolean wakeUp;
   private long retryTimer = -1;
   private long pingTimer = -1;
@@ -103,47 +146,31 @@ final class SessionBuddyMirror {
       }
       pingTimer = vertx.setPeriodic(IDLE_PING_MS, t -> pingWhenIdle());
       publishMetrics();
-      wake();
       if (outbox.rows() == 0) {
         ping();
       }
+      wake();
       return null;
     });
   }
 
   private void wake() {
     wakeUp = true;
-    if (!working && retryTimer < 0 && !stopped) {
-      run();
+    if (page.isEmpty() && !loading && retryTimer < 0 && !stopped) {
+      loadPage();
     }
   }
 
-  private void run() {
-    working = true;
+  /** Checkpoints the pages done, then reads and plans the next page. */
+  private void loadPage() {
+    loading = true;
     wakeUp = false;
-    Future<Boolean> work = page.isEmpty() ? nextPage() : mirrorHead();
-    work.onComplete(ar -> {
-      working = false;
-      publishMetrics();
-      if (stopped) {
-        return;
-      }
-      if (ar.failed()) {
-        retryLater(ar.cause());
-      } else if (ar.result() || wakeUp) {
-        run();
-      }
-    });
-  }
-
-  /** Checkpoints, then reads the next page; false when the outbox holds nothing more. */
-  private Future<Boolean> nextPage() {
-    return outbox.page(mirroredSeq, PAGE).compose(entries -> {
+    outbox.page(mirroredSeq, PAGE).compose(entries -> {
       long mark = entries.isEmpty() ? startedMark : Math.max(startedMark, entries.get(entries.size() - 1).seq());
       Future<Void> saved = mirroredSeq > checkpointedSeq || mark > startedMark || !changed.isEmpty()
         ? checkpoint(mark) : Future.succeededFuture();
       if (entries.isEmpty()) {
-        return saved.map(false);
+        return saved.map(entries);
       }
       Set<String> names = new HashSet<>();
       for (MirrorOutbox.Entry entry : entries) {
@@ -156,58 +183,111 @@ final class SessionBuddyMirror {
       return saved.compose(v -> outbox.graph(names)).map(known -> {
         graph.clear();
         graph.putAll(known);
-        page.addAll(entries);
-        return true;
+        return entries;
       });
+    }).onComplete(ar -> {
+      loading = false;
+      if (stopped) {
+        return;
+      }
+      if (ar.failed()) {
+        retryLater(ar.cause());
+      } else if (!ar.result().isEmpty()) {
+        plan(ar.result());
+        pump();
+      } else if (wakeUp) {
+        loadPage();
+      }
+      publishMetrics();
     });
   }
 
-  private Future<Void> checkpoint(long mark) {
-    long done = mirroredSeq;
-    Map<String, String> moved = new HashMap<>(changed);
-    return outbox.checkpoint(done, moved, mark).onSuccess(v -> {
-      checkpointedSeq = done;
-      startedMark = mark;
-      sinceCheckpoint = 0;
-      moved.forEach((name, last) -> {
-        if (last.equals(changed.get(name))) {
-          changed.remove(name);
-        }
-      });
-    });
-  }
-
-  /** Mirrors the first event of the page; true when done. */
-  private Future<Boolean> mirrorHead() {
-    MirrorOutbox.Entry entry = page.peek();
-    JsonObject event = entry.event();
-    if (steps == null) {
+  /** Works out every call of the page, in commit order, from the graph as it will be. */
+  private void plan(List<MirrorOutbox.Entry> entries) {
+    List<Work> work = new ArrayList<>(entries.size());
+    pageChanges = new HashMap<>();
+    for (MirrorOutbox.Entry entry : entries) {
+      JsonObject event = entry.event();
       String system = GraphMapping.systemName(event.getString("source_system"));
       String correlation = event.getString("correlation_id");
       String correlationName = correlation == null ? null : GraphMapping.correlationName(correlation);
       String previous = correlationName == null ? null : graph.get(correlationName);
-      steps = GraphMapping.steps(event, graph.containsKey(system), correlationName != null && graph.containsKey(correlationName),
-        previous == null || previous.isEmpty() ? null : previous);
-      stepIndex = 0;
-      uncertainStep = -1;
+      work.add(new Work(entry, GraphMapping.steps(event, graph.containsKey(system),
+        correlationName != null && graph.containsKey(correlationName), previous == null || previous.isEmpty() ? null : previous)));
+      if (!graph.containsKey(system)) {
+        graph.put(system, "");
+        pageChanges.put(system, "");
+      }
+      if (correlationName != null) {
+        graph.put(correlationName, event.getString("event_id"));
+        pageChanges.put(correlationName, event.getString("event_id"));
+      }
     }
-    return runSteps(entry.seq() <= carefulUntil).map(v -> {
-      finish(entry);
-      return true;
-    });
+    page = work;
+    entityCursor = 0;
+    firstOpen = 0;
   }
 
-  private Future<Void> runSteps(boolean careful) {
-    if (stepIndex >= steps.size()) {
-      return Future.succeededFuture();
+  /** Starts every call that may start now. */
+  private void pump() {
+    if (stopped || page.isEmpty() || retryTimer >= 0) {
+      return;
     }
-    Step step = steps.get(stepIndex);
-    return execute(step, careful || stepIndex == uncertainStep).compose(v -> {
-      stepIndex++;
-      return runSteps(careful);
-    }, e -> {
-      uncertainStep = stepIndex;
-      return Future.failedFuture(e);
+    if (failed) {
+      if (inFlight == 0) {
+        retryLater(failure);
+      }
+      return;
+    }
+    while (!entityInFlight && entityCursor < page.size() && inFlight < MAX_IN_FLIGHT) {
+      Work work = page.get(entityCursor);
+      int step = work.nextEntityStep();
+      if (step < 0) {
+        entityCursor++;
+        continue;
+      }
+      issue(work, step);
+    }
+    for (int k = firstOpen; k < entityCursor && inFlight < MAX_IN_FLIGHT; k++) {
+      Work work = page.get(k);
+      for (int i = 0; i < work.steps.size() && inFlight < MAX_IN_FLIGHT; i++) {
+        if (!work.done[i] && !work.running[i]) {
+          issue(work, i);
+        }
+      }
+    }
+    if (firstOpen == page.size() && inFlight == 0) {
+      finishPage();
+    }
+  }
+
+  private void issue(Work work, int index) {
+    Step step = work.steps.get(index);
+    boolean entity = step.entity() != null;
+    work.running[index] = true;
+    inFlight++;
+    if (entity) {
+      entityInFlight = true;
+    }
+    execute(step, work.entry.seq() <= carefulUntil || work.uncertain[index]).onComplete(ar -> {
+      work.running[index] = false;
+      inFlight--;
+      if (entity) {
+        entityInFlight = false;
+      }
+      if (ar.succeeded()) {
+        work.done[index] = true;
+        if (--work.remaining == 0) {
+          finished(work);
+        }
+      } else {
+        work.uncertain[index] = true;
+        if (!failed) {
+          failed = true;
+          failure = ar.cause();
+        }
+      }
+      pump();
     });
   }
 
@@ -249,44 +329,66 @@ final class SessionBuddyMirror {
     lastError = error.getMessage();
   }
 
-  private void finish(MirrorOutbox.Entry entry) {
-    JsonObject event = entry.event();
-    String system = GraphMapping.systemName(event.getString("source_system"));
-    if (!graph.containsKey(system)) {
-      graph.put(system, "");
-      changed.put(system, "");
-    }
-    String correlation = event.getString("correlation_id");
-    if (correlation != null) {
-      String name = GraphMapping.correlationName(correlation);
-      graph.put(name, event.getString("event_id"));
-      changed.put(name, event.getString("event_id"));
-    }
-    page.poll();
-    steps = null;
-    mirroredSeq = entry.seq();
-    sinceCheckpoint++;
+  private void finished(Work work) {
     mirrored++;
+    sinceCheckpoint++;
     backoffMs = firstBackoffMs;
-    metrics.mirrored(System.currentTimeMillis() - entry.enqueuedAt());
+    metrics.mirrored(System.currentTimeMillis() - work.entry.enqueuedAt());
+    while (firstOpen < page.size() && page.get(firstOpen).remaining == 0) {
+      mirroredSeq = page.get(firstOpen).entry.seq();
+      firstOpen++;
+    }
+  }
+
+  private void finishPage() {
+    changed.putAll(pageChanges);
+    pageChanges = new HashMap<>();
+    page = List.of();
+    publishMetrics();
+    loadPage();
+  }
+
+  private Future<Void> checkpoint(long mark) {
+    long done = mirroredSeq;
+    Map<String, String> moved = new HashMap<>(changed);
+    return outbox.checkpoint(done, moved, mark).onSuccess(v -> {
+      checkpointedSeq = done;
+      startedMark = mark;
+      sinceCheckpoint = 0;
+      moved.forEach((name, last) -> {
+        if (last.equals(changed.get(name))) {
+          changed.remove(name);
+        }
+      });
+    });
   }
 
   private void retryLater(Throwable error) {
     long delay = backoffMs;
     backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
-    MirrorOutbox.Entry head = page.peek();
+    Work head = firstOpen < page.size() ? page.get(firstOpen) : null;
     LOG.warn("Session-Buddy mirror at {} failed{}; retrying in {} ms: {}", client.url(),
-      head == null ? "" : " on event " + head.event().getString("event_id"), delay, error.getMessage());
+      head == null ? "" : " on event " + head.entry.event().getString("event_id"), delay,
+      error == null ? "unknown" : error.getMessage());
+    publishMetrics();
     retryTimer = vertx.setTimer(delay, t -> {
       retryTimer = -1;
-      if (!stopped && !working) {
-        run();
+      failed = false;
+      failure = null;
+      if (stopped) {
+        return;
+      }
+      if (page.isEmpty()) {
+        loadPage();
+      } else {
+        pump();
       }
     });
   }
 
   private void pingWhenIdle() {
-    if (!working && retryTimer < 0 && page.isEmpty() && System.currentTimeMillis() - lastContact >= IDLE_PING_MS) {
+    publishMetrics();
+    if (page.isEmpty() && !loading && retryTimer < 0 && System.currentTimeMillis() - lastContact >= IDLE_PING_MS) {
       ping();
     }
   }
@@ -299,22 +401,20 @@ final class SessionBuddyMirror {
     return Math.max(0, outbox.rows() - sinceCheckpoint);
   }
 
-  private void publishMetrics() {
-    MirrorOutbox.Entry head = page.peek();
-    metrics.mirrorOutbox(depth(), head == null ? 0 : head.enqueuedAt());
+  private long headEnqueuedAt() {
+    return firstOpen < page.size() ? page.get(firstOpen).entry.enqueuedAt() : 0;
   }
 
-  /** True while the mirror keeps up: its last call to Session-Buddy (if any) succeeded. */
-  boolean draining() {
-    return lastCallOk;
+  private void publishMetrics() {
+    metrics.mirrorOutbox(depth(), headEnqueuedAt());
   }
 
   /** Adds {@code session_buddy} to the storage health; the status is "degraded" while not draining. */
   Future<JsonObject> describe(JsonObject health) {
     long depth = depth();
-    MirrorOutbox.Entry head = page.peek();
+    long head = headEnqueuedAt();
     Future<Long> oldest = depth == 0 ? Future.succeededFuture(0L)
-      : head != null ? Future.succeededFuture(head.enqueuedAt()) : outbox.oldestAfter(mirroredSeq);
+      : head != 0 ? Future.succeededFuture(head) : outbox.oldestAfter(mirroredSeq);
     return oldest.map(at -> {
       JsonObject mirror = new JsonObject()
         .put("url", client.url())
@@ -334,7 +434,10 @@ final class SessionBuddyMirror {
     });
   }
 
-  /** Stops after the call in flight, writes a last checkpoint and ends the MCP session. */
+  /**
+   * Stops: no new calls; waits (at most 3 s) for the calls in flight, checkpoints what finished
+   * pages left, and ends the MCP session. A page left half done is checked again after a restart.
+   */
   Future<Void> stop() {
     stopped = true;
     vertx.cancelTimer(pingTimer);
@@ -342,23 +445,27 @@ final class SessionBuddyMirror {
       vertx.cancelTimer(retryTimer);
       retryTimer = -1;
     }
-    Future<Void> idle = Future.succeededFuture();
-    if (working) {
-      io.vertx.core.Promise<Void> quiet = io.vertx.core.Promise.promise();
+    Future<Void> quiet = Future.succeededFuture();
+    if (inFlight > 0 || loading) {
+      Promise<Void> idle = Promise.promise();
       long deadline = System.currentTimeMillis() + 3_000;
       long timer = vertx.setPeriodic(20, t -> {
-        if (!working || System.currentTimeMillis() > deadline) {
-          quiet.tryComplete();
+        if ((inFlight == 0 && !loading) || System.currentTimeMillis() > deadline) {
+          idle.tryComplete();
         }
       });
-      idle = quiet.future().onComplete(v -> vertx.cancelTimer(timer));
+      quiet = idle.future().onComplete(v -> vertx.cancelTimer(timer));
     }
-    return idle.compose(v -> mirroredSeq > checkpointedSeq || !changed.isEmpty()
-        ? checkpoint(startedMark) : Future.succeededFuture())
-      .recover(e -> {
-        LOG.warn("Last Session-Buddy checkpoint failed: {}", e.getMessage());
-        return Future.succeededFuture();
-      })
-      .eventually(client::close);
+    return quiet.compose(v -> {
+      if (firstOpen == page.size() && !page.isEmpty()) {
+        changed.putAll(pageChanges);
+        page = List.of();
+      }
+      boolean pending = page.isEmpty() && (mirroredSeq > checkpointedSeq || !changed.isEmpty());
+      return pending ? checkpoint(startedMark) : Future.<Void>succeededFuture();
+    }).recover(e -> {
+      LOG.warn("Last Session-Buddy checkpoint failed: {}", e.getMessage());
+      return Future.succeededFuture();
+    }).eventually(client::close);
   }
 }
