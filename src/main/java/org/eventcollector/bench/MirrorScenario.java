@@ -104,9 +104,20 @@ public final class MirrorScenario {
    * backend; with {@code session_buddy} the stand-in runs and the mirror drains at the same time.
    */
   public static double ingestRate(Path dir, String backend, int events) throws Exception {
+    return ingestRate(dir, backend, events, true);
+  }
+
+  /**
+   * As {@link #ingestRate(Path, String, int)}; with {@code standInUp} false the stand-in is down,
+   * so the mirror only waits and the figure isolates the cost of the outbox on the write path.
+   */
+  public static double ingestRate(Path dir, String backend, int events, boolean standInUp) throws Exception {
     Vertx serverVertx = Vertx.vertx();
     StandInMcpServer standIn = new StandInMcpServer(serverVertx);
     await(standIn.start(0));
+    if (!standInUp) {
+      await(standIn.stop());
+    }
     Main.Node node = Main.Node.start(config(dir, backend, standIn.url())).get(60, TimeUnit.SECONDS);
     WebClient web = WebClient.create(node.vertx());
     try {
@@ -200,9 +211,11 @@ public final class MirrorScenario {
     ingestRate(dir, "sqlite", Math.min(events, 2_000));
     for (int round = 0; round < rounds; round++) {
       double sqlite = ingestRate(dir, "sqlite", events);
-      double mirrored = ingestRate(dir, "session_buddy", events);
-      System.out.printf("ingest round %d: sqlite %.0f events/s, session_buddy %.0f events/s (%.1f %%)%n",
-        round + 1, sqlite, mirrored, (mirrored / sqlite - 1) * 100);
+      double idle = ingestRate(dir, "session_buddy", events, false);
+      double mirrored = ingestRate(dir, "session_buddy", events, true);
+      System.out.printf("ingest round %d: sqlite %.0f events/s; session_buddy, stand-in down %.0f (%+.1f %%),"
+          + " stand-in up and draining %.0f (%+.1f %%)%n", round + 1, sqlite, idle, (idle / sqlite - 1) * 100,
+        mirrored, (mirrored / sqlite - 1) * 100);
     }
     System.exit(0);
   }
