@@ -1,9 +1,9 @@
--- Version 4: the Session-Buddy mirror. The outbox holds each stored event (its wire JSON) until
--- the mirror has written it to Session-Buddy; it is filled in the transaction that stores the event.
+-- Version 4: the Session-Buddy mirror. The outbox holds the position of each stored event (and when
+-- it was committed) until the mirror has written it to Session-Buddy; it is filled in the
+-- transaction that stores the events.
 CREATE TABLE mirror_outbox (
   seq INTEGER PRIMARY KEY,
-  enqueued_at INTEGER NOT NULL,
-  event TEXT NOT NULL
+  enqueued_at INTEGER NOT NULL
 );
 -- Graph entities the mirror has made once (systems, correlations) and, for a correlation, its
 -- last mirrored event (the target of the next "follows" relation).

@@ -95,10 +95,14 @@ public final class McpClient {
 
   /** Sends a request in the current session (initialising one first), once more in a new session after a 404. */
   public Future<JsonObject> request(String method, JsonObject params) {
-    return ensureSession().compose(v -> exchange(method, params)).recover(e -> {
+    Future<Void> current = ensureSession();
+    return current.compose(v -> exchange(method, params)).recover(e -> {
       if (e instanceof McpException mcp && mcp.kind() == McpException.Kind.SESSION_EXPIRED) {
-        LOG.info("MCP session {} at {} expired; starting a new one", sessionId, url);
-        dropSession();
+        // Several calls may learn of the same expiry; only the first starts a new session.
+        if (session == current) {
+          LOG.info("MCP session {} at {} expired; starting a new one", sessionId, url);
+          dropSession();
+        }
         return ensureSession().compose(v -> exchange(method, params));
       }
       return Future.failedFuture(e);

@@ -19,12 +19,13 @@ import java.util.Properties;
 
 /**
  * The durable outbox of the Session-Buddy mirror in the SQLite file: filled in the transaction that
- * stores the events, emptied by {@link SessionBuddyMirror} once they are mirrored. It also keeps the
+ * stores the events (their positions; the events themselves are read from {@code events}), emptied
+ * by {@link SessionBuddyMirror} once they are mirrored. It also keeps the
  * graph entities made once (systems, correlations with their last event) and the mirror's progress.
  */
 final class MirrorOutbox implements SqliteEventStore.OutboxHook {
 
-  /** One pending event: its commit position, when it was committed, its wire JSON. */
+  /** One pending event: its commit position, when it was committed, its wire JSON (null once deleted). */
   record Entry(long seq, long enqueuedAt, JsonObject event) {
   }
 
@@ -55,14 +56,16 @@ final class MirrorOutbox implements SqliteEventStore.OutboxHook {
 
   @Override
   public Future<?> enqueue(SqlConnection conn, List<Event> events, long[] seqs) {
-    long now = System.currentTimeMillis();
-    List<Tuple> batch = new ArrayList<>(events.size());
-    for (int i = 0; i < events.size(); i++) {
-      if (seqs[i] > 0) {
-        batch.add(Tuple.of(seqs[i], now, events.get(i).toJson().encode()));
+    long first = Long.MAX_VALUE;
+    long last = -1;
+    for (long seq : seqs) {
+      if (seq > 0) {
+        first = Math.min(first, seq);
+        last = Math.max(last, seq);
       }
     }
-    return batch.isEmpty() ? Future.succeededFuture() : conn.preparedQuery(sql.getProperty("enqueue")).executeBatch(batch);
+    return last < 0 ? Future.succeededFuture()
+      : conn.preparedQuery(sql.getProperty("enqueue")).execute(Tuple.of(System.currentTimeMillis(), first, last));
   }
 
   @Override
@@ -87,7 +90,8 @@ final class MirrorOutbox implements SqliteEventStore.OutboxHook {
     return store.reader().preparedQuery(sql.getProperty("page")).execute(Tuple.of(after, limit)).map(result -> {
       List<Entry> entries = new ArrayList<>(result.size());
       for (Row row : result) {
-        entries.add(new Entry(row.getLong(0), row.getLong(1), new JsonObject(row.getString(2))));
+        JsonObject event = row.getValue(0) == null ? null : SqliteEventStore.toJson(row);
+        entries.add(new Entry(row.getLong(15), row.getLong(14), event));
       }
       return entries;
     });

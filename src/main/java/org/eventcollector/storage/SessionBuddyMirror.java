@@ -156,6 +156,7 @@ final class SessionBuddyMirror {
 
   private void wake() {
     wakeUp = true;
+    publishMetrics();
     if (page.isEmpty() && !loading && retryTimer < 0 && !stopped) {
       loadPage();
     }
@@ -174,6 +175,9 @@ final class SessionBuddyMirror {
       }
       Set<String> names = new HashSet<>();
       for (MirrorOutbox.Entry entry : entries) {
+        if (entry.event() == null) {
+          continue;
+        }
         names.add(GraphMapping.systemName(entry.event().getString("source_system")));
         String correlation = entry.event().getString("correlation_id");
         if (correlation != null) {
@@ -208,6 +212,12 @@ final class SessionBuddyMirror {
     pageChanges = new HashMap<>();
     for (MirrorOutbox.Entry entry : entries) {
       JsonObject event = entry.event();
+      if (event == null) {
+        // Deleted (retention or DELETE /events) before it was mirrored: nothing left to mirror.
+        work.add(new Work(entry, List.of()));
+        sinceCheckpoint++;
+        continue;
+      }
       String system = GraphMapping.systemName(event.getString("source_system"));
       String correlation = event.getString("correlation_id");
       String correlationName = correlation == null ? null : GraphMapping.correlationName(correlation);
@@ -256,6 +266,7 @@ final class SessionBuddyMirror {
         }
       }
     }
+    advance();
     if (firstOpen == page.size() && inFlight == 0) {
       finishPage();
     }
@@ -334,6 +345,12 @@ final class SessionBuddyMirror {
     sinceCheckpoint++;
     backoffMs = firstBackoffMs;
     metrics.mirrored(System.currentTimeMillis() - work.entry.enqueuedAt());
+    advance();
+    publishMetrics();
+  }
+
+  /** Moves the mirrored position over the events done at the head of the page. */
+  private void advance() {
     while (firstOpen < page.size() && page.get(firstOpen).remaining == 0) {
       mirroredSeq = page.get(firstOpen).entry.seq();
       firstOpen++;
@@ -368,7 +385,7 @@ final class SessionBuddyMirror {
     backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
     Work head = firstOpen < page.size() ? page.get(firstOpen) : null;
     LOG.warn("Session-Buddy mirror at {} failed{}; retrying in {} ms: {}", client.url(),
-      head == null ? "" : " on event " + head.entry.event().getString("event_id"), delay,
+      head == null || head.entry.event() == null ? "" : " on event " + head.entry.event().getString("event_id"), delay,
       error == null ? "unknown" : error.getMessage());
     publishMetrics();
     retryTimer = vertx.setTimer(delay, t -> {

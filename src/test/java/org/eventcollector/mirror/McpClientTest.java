@@ -136,6 +136,22 @@ class McpClientTest {
   }
 
   @Test
+  void startsOneNewSessionWhenCallsInFlightAllFindTheirSessionGone(VertxTestContext ctx) {
+    client.callTool("create_entity", entity("first")).compose(t -> {
+      standIn.expireSessions();
+      List<Future<String>> calls = new java.util.ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        calls.add(client.callTool("create_entity", entity("e-" + i)));
+      }
+      return Future.all(calls);
+    }).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+      assertEquals(2, standIn.initializations());
+      assertEquals(6, standIn.entities().size());
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
   void reportsAServerThatIsDownAsUnreachable(VertxTestContext ctx) {
     standIn.stop().compose(v -> client.callTool("create_entity", entity("e-1")))
       .onComplete(ctx.failing(e -> ctx.verify(() -> {

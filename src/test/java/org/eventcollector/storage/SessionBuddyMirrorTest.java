@@ -290,9 +290,9 @@ class SessionBuddyMirrorTest {
     Path db = dir.resolve("events.db");
     List<Object[]> outbox = new ArrayList<>();
     try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = conn.createStatement();
-         ResultSet rows = st.executeQuery("SELECT seq, enqueued_at, event FROM mirror_outbox ORDER BY seq")) {
+         ResultSet rows = st.executeQuery("SELECT seq, enqueued_at FROM mirror_outbox ORDER BY seq")) {
       while (rows.next()) {
-        outbox.add(new Object[] {rows.getLong(1), rows.getLong(2), rows.getString(3)});
+        outbox.add(new Object[] {rows.getLong(1), rows.getLong(2)});
       }
     }
     assertEquals(30, outbox.size(), "the outbox survived the shutdown");
@@ -309,11 +309,10 @@ class SessionBuddyMirrorTest {
     // As if the second run had died after its calls but before its checkpoint.
     try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = conn.createStatement()) {
       st.execute("DELETE FROM mirror_graph");
-      try (PreparedStatement insert = conn.prepareStatement("INSERT INTO mirror_outbox (seq, enqueued_at, event) VALUES (?, ?, ?)")) {
+      try (PreparedStatement insert = conn.prepareStatement("INSERT INTO mirror_outbox (seq, enqueued_at) VALUES (?, ?)")) {
         for (Object[] row : outbox) {
           insert.setLong(1, (Long) row[0]);
           insert.setLong(2, (Long) row[1]);
-          insert.setString(3, (String) row[2]);
           insert.executeUpdate();
         }
       }
@@ -330,5 +329,27 @@ class SessionBuddyMirrorTest {
       rows.next();
       assertEquals(0, rows.getInt(1));
     }
+  }
+
+  @Test
+  void anEventDeletedBeforeItWasMirroredIsSkippedAndTheRestFollows() throws Exception {
+    await(standIn.stop());
+    Main.Node first = node();
+    List<JsonObject> old = List.of(
+      event("old-1", "mahavishnu", "wf-old", "old", "").put("timestamp", "2020-01-01T00:00:00Z"),
+      event("old-2", "mahavishnu", "wf-old", "old", "").put("timestamp", "2020-01-01T00:00:01Z"));
+    ingest(first, old);
+    List<JsonObject> recent = List.of(event("new-1", "akosha", "wf-old", "new", ""));
+    ingest(first, recent);
+    HttpResponse<io.vertx.core.buffer.Buffer> deleted = await(web.delete(first.main().httpPort(), "127.0.0.1",
+      "/events?before=2021-01-01T00:00:00Z").send());
+    assertEquals(2, deleted.bodyAsJsonObject().getInteger("deleted"), deleted.bodyAsString());
+    close(first);
+
+    await(standIn.start(0));
+    Main.Node second = node();
+    JsonObject health = healthUntil(second, h -> drained(h) && mirror(h).getLong("mirrored") == 1);
+    assertEquals(0L, mirror(health).getLong("failures"));
+    assertMirroredExactlyOnce(recent);
   }
 }
