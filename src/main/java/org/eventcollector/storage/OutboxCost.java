@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * By hand: what the Session-Buddy outbox costs on the write path. Commits the same events in
  * batches into two SQLite stores, one plain and one with the outbox, alternating rounds, and prints
- * the median rates: {@code java -cp target/event-collector.jar org.eventcollector.storage.OutboxCost [events] [rounds]}.
+ * the median rates, and the share of the commit time spent queueing into the outbox (measured
+ * inside the same transactions, so it does not depend on what else the machine is doing):
+ * {@code java -cp target/event-collector.jar org.eventcollector.storage.OutboxCost [events] [rounds]}.
  */
 public final class OutboxCost {
 
@@ -31,11 +33,29 @@ public final class OutboxCost {
     Path dir = Files.createTempDirectory("outbox-cost");
     double[] plain = new double[rounds];
     double[] outbox = new double[rounds];
+    long[] spent = new long[2];
     for (int round = -1; round < rounds; round++) {
       for (boolean withOutbox : new boolean[] {round % 2 == 0, round % 2 != 0}) {
         SqliteEventStore store = new SqliteEventStore(vertx, dir.resolve("r" + round + withOutbox + ".db"), false, 64, 256, 2);
         if (withOutbox) {
-          new MirrorOutbox(store);
+          MirrorOutbox queue = new MirrorOutbox(store);
+          boolean counted = round >= 0;
+          store.outbox(new SqliteEventStore.OutboxHook() {
+            @Override
+            public Future<?> enqueue(io.vertx.sqlclient.SqlConnection conn, List<Event> events, long[] seqs) {
+              long start = System.nanoTime();
+              return queue.enqueue(conn, events, seqs).onComplete(ar -> {
+                if (counted) {
+                  spent[0] += System.nanoTime() - start;
+                }
+              });
+            }
+
+            @Override
+            public void committed(int stored) {
+              queue.committed(stored);
+            }
+          });
         }
         await(store.open());
         List<Event> all = events(events, round + (withOutbox ? "o" : "p"));
@@ -43,7 +63,11 @@ public final class OutboxCost {
         for (int from = 0; from < events; from += batch) {
           await(store.insert(all.subList(from, Math.min(events, from + batch))));
         }
-        double rate = events / ((System.nanoTime() - start) / 1e9);
+        long took = System.nanoTime() - start;
+        double rate = events / (took / 1e9);
+        if (withOutbox && round >= 0) {
+          spent[1] += took;
+        }
         await(store.close());
         if (round >= 0) {
           (withOutbox ? outbox : plain)[round] = rate;
@@ -56,6 +80,7 @@ public final class OutboxCost {
     double p = plain[rounds / 2];
     double o = outbox[rounds / 2];
     System.out.printf("median: sqlite %.0f events/s, sqlite + outbox %.0f events/s (%+.1f %%)%n", p, o, (o / p - 1) * 100);
+    System.out.printf("queueing into the outbox took %.1f %% of the commit time with the outbox%n", 100.0 * spent[0] / spent[1]);
     vertx.close();
   }
 

@@ -249,6 +249,7 @@ final class SessionBuddyMirror {
       }
       return;
     }
+    List<Work> current = page;
     while (!entityInFlight && entityCursor < page.size() && inFlight < MAX_IN_FLIGHT) {
       Work work = page.get(entityCursor);
       int step = work.nextEntityStep();
@@ -257,12 +258,18 @@ final class SessionBuddyMirror {
         continue;
       }
       issue(work, step);
+      if (page != current || failed) {
+        return;
+      }
     }
     for (int k = firstOpen; k < entityCursor && inFlight < MAX_IN_FLIGHT; k++) {
       Work work = page.get(k);
       for (int i = 0; i < work.steps.size() && inFlight < MAX_IN_FLIGHT; i++) {
         if (!work.done[i] && !work.running[i]) {
           issue(work, i);
+          if (page != current || failed) {
+            return;
+          }
         }
       }
     }
