@@ -320,7 +320,7 @@ public final class McpClient {
 
     private static JsonObject parse(String text) {
       try {
-        Object value = Json.decode(text);
+        Object value = io.vertx.core.json.Json.decodeValue(text);
         return value instanceof JsonObject object ? object : null;
       } catch (DecodeException e) {
         return null;
@@ -375,13 +375,6 @@ public final class McpClient {
     @Override
     public WriteStream<Buffer> drainHandler(io.vertx.core.Handler<Void> handler) {
       return this;
-    }
-  }
-
-  /** Decodes JSON text to a Vert.x value. */
-  private static final class Json {
-    static Object decode(String text) {
-      return io.vertx.core.json.Json.decodeValue(text);
     }
   }
 }
