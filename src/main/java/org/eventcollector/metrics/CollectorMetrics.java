@@ -154,6 +154,21 @@ public final class CollectorMetrics {
     return sockjsClients;
   }
 
+  private final ConcurrentMap<String, AtomicInteger> owners = new ConcurrentHashMap<>();
+
+  /**
+   * Whether this node serves a single-owner role ({@code storage}, {@code ratelimit}) of the
+   * cluster: gauge {@code event_collector_cluster_owner{role}}, 1 for the owner, 0 for a standby.
+   */
+  public void owner(String role, boolean owns) {
+    owners.computeIfAbsent(role, r -> {
+      AtomicInteger value = new AtomicInteger();
+      io.micrometer.core.instrument.Gauge.builder("event_collector_cluster_owner", value, AtomicInteger::get)
+        .description("1 when this node owns the role in the cluster, 0 when it stands by").tag("role", r).register(registry);
+      return value;
+    }).set(owns ? 1 : 0);
+  }
+
   // Session-Buddy mirror
 
   private final java.util.concurrent.atomic.AtomicLong mirrorDepth = new java.util.concurrent.atomic.AtomicLong();
@@ -201,5 +216,4 @@ public final class CollectorMetrics {
     mirrorEvents.increment();
     mirrorLag.record(Math.max(0, lagMs), TimeUnit.MILLISECONDS);
   }
-
 }
