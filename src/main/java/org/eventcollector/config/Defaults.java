@@ -34,7 +34,7 @@ public final class Defaults {
           .put("mmap_mb", 256)
           .put("readers", 4))
         .put("memory", new JsonObject().put("max_events", 1_000_000))
-        .put("session_buddy", new JsonObject().put("url", "http://localhost:8678/mcp"))
+        .put("session_buddy", new JsonObject().put("url", "http://localhost:8678/mcp").put("timeout_ms", 10_000).put("retry_ms", 100))
         .put("postgres", new JsonObject().put("url", "").put("password", "")))
       .put("rate_limit", new JsonObject()
         .put("per_second", 1000)

@@ -168,4 +168,52 @@ public final class CollectorMetrics {
       return value;
     }).set(owns ? 1 : 0);
   }
+
+  // Session-Buddy mirror
+
+  private final java.util.concurrent.atomic.AtomicLong mirrorDepth = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong mirrorOldest = new java.util.concurrent.atomic.AtomicLong();
+  private volatile Counter mirrorFailures;
+  private volatile Counter mirrorEvents;
+  private volatile Timer mirrorLag;
+
+  private synchronized void mirrorMeters() {
+    if (mirrorLag != null) {
+      return;
+    }
+    registry.gauge("event_collector_mirror_outbox_depth", java.util.List.of(), mirrorDepth);
+    io.micrometer.core.instrument.Gauge.builder("event_collector_mirror_oldest_pending_age_seconds", mirrorOldest,
+        at -> at.get() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - at.get()) / 1000.0)
+      .description("Age of the oldest event waiting in the Session-Buddy outbox").register(registry);
+    mirrorFailures = Counter.builder("event_collector_mirror_failures")
+      .description("Session-Buddy calls that failed (unreachable, HTTP or JSON-RPC error, isError, or a text beginning with ❌)")
+      .register(registry);
+    mirrorEvents = Counter.builder("event_collector_mirror_events")
+      .description("Events mirrored to Session-Buddy").register(registry);
+    mirrorLag = Timer.builder("event_collector_mirror_lag")
+      .description("Time from an event's commit to the end of its mirroring into Session-Buddy")
+      .publishPercentileHistogram()
+      .minimumExpectedValue(Duration.ofMillis(1))
+      .maximumExpectedValue(Duration.ofMinutes(10))
+      .register(registry);
+  }
+
+  /** Events waiting in the Session-Buddy outbox, and when the oldest of them was committed (0: none or unknown). */
+  public void mirrorOutbox(long depth, long oldestCommittedAt) {
+    mirrorMeters();
+    mirrorDepth.set(depth);
+    mirrorOldest.set(depth == 0 ? 0 : oldestCommittedAt);
+  }
+
+  public void mirrorFailure() {
+    mirrorMeters();
+    mirrorFailures.increment();
+  }
+
+  /** One event mirrored, {@code lagMs} after its commit. */
+  public void mirrored(long lagMs) {
+    mirrorMeters();
+    mirrorEvents.increment();
+    mirrorLag.record(Math.max(0, lagMs), TimeUnit.MILLISECONDS);
+  }
 }

@@ -53,6 +53,7 @@ final class SqliteEventStore implements EventStore {
   private volatile FileLock fileLock;
   /** The error of the last commit when it failed (disk full, I/O error); null once a commit succeeds. */
   private volatile String lastWriteError;
+  private OutboxHook outbox;
 
   SqliteEventStore(Vertx vertx, Path path, boolean fullSync, int cacheMb, int mmapMb, int readers) {
     this.vertx = vertx;
@@ -61,6 +62,28 @@ final class SqliteEventStore implements EventStore {
     this.cacheMb = cacheMb;
     this.mmapMb = mmapMb;
     this.readers = readers;
+  }
+
+  /** Writes rows of its own in the transaction that stores events (the Session-Buddy outbox). */
+  interface OutboxHook {
+
+    /** Called inside the insert transaction with the events and their positions (-1: not stored). */
+    Future<?> enqueue(SqlConnection conn, List<Event> events, long[] seqs);
+
+    /** Called once that transaction has committed {@code stored} new events. */
+    void committed(int stored);
+  }
+
+  void outbox(OutboxHook hook) {
+    this.outbox = hook;
+  }
+
+  Pool writer() {
+    return writer;
+  }
+
+  Pool reader() {
+    return reader;
   }
 
   @Override
@@ -148,16 +171,24 @@ final class SqliteEventStore implements EventStore {
       if (!tags.isEmpty()) {
         written = written.compose(r -> conn.preparedQuery(sql.get("insert-tag")).executeBatch(tags));
       }
+      if (outbox != null) {
+        written = written.compose(r -> outbox.enqueue(conn, events, seqs));
+      }
       return written.map(r -> {
         nextSeq = last;
         return seqs;
       });
     })).onSuccess(seqs -> {
       lastWriteError = null;
+      int stored = 0;
       for (long s : seqs) {
         if (s > 0) {
           totalEvents++;
+          stored++;
         }
+      }
+      if (outbox != null && stored > 0) {
+        outbox.committed(stored);
       }
     }).onFailure(e -> lastWriteError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
   }

@@ -38,6 +38,7 @@ public class StorageVerticle extends VerticleBase {
   private EventStore store;
   private QueryParser parser;
   private CommitQueue commits;
+  private SessionBuddyMirror mirror;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Ownership ownership;
 
@@ -56,9 +57,10 @@ public class StorageVerticle extends VerticleBase {
     CollectorMetrics metrics = CollectorMetrics.get();
     parser = new QueryParser(new HashSet<>(Config.strings(conf.getValue(ConfigKeys.SYSTEMS))));
     store = createStore(conf, metrics);
+    mirror = SessionBuddyMirror.create(vertx, conf, store, metrics);
     commits = new CommitQueue(store, metrics, Config.integer(conf, ConfigKeys.Storage.MAX_PENDING, 100_000),
       Config.integer(conf, ConfigKeys.Storage.MAX_COMMIT, 5_000), this::publish);
-    return store.open().compose(v -> {
+    return store.open().compose(v -> mirror == null ? Future.succeededFuture() : mirror.start()).compose(v -> {
       EventBus bus = vertx.eventBus();
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_INSERT, commits::accept));
       consumers.add(bus.<JsonObject>consumer(Addresses.GET, this::get));
@@ -76,6 +78,7 @@ public class StorageVerticle extends VerticleBase {
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_DELETE, this::delete));
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_HEALTH, m -> store.health()
         .map(h -> h.put("events_processed", commits.processed()).put("pending_writes", commits.pending()))
+        .compose(h -> mirror == null ? Future.succeededFuture(h) : mirror.describe(h))
         .onComplete(ar -> reply(m, ar.result(), ar.cause()))));
       return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
     });
@@ -232,7 +235,9 @@ public class StorageVerticle extends VerticleBase {
     if (commits == null) {
       return Future.succeededFuture();
     }
-    Future<?> closed = commits.drainAll().eventually(() -> store.close());
+    Future<?> closed = commits.drainAll()
+      .eventually(() -> mirror == null ? Future.succeededFuture() : mirror.stop())
+      .eventually(() -> store.close());
     return ownership == null ? closed : closed.eventually(() -> {
       ownership.release();
       return Future.succeededFuture();
