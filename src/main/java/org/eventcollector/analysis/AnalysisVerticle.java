@@ -8,6 +8,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.eventcollector.bus.Addresses;
+import org.eventcollector.bus.CodedException;
 import org.eventcollector.bus.Failure;
 
 import java.util.List;
@@ -23,7 +24,10 @@ public class AnalysisVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     List<MessageConsumer<JsonObject>> consumers = List.of(
-      vertx.eventBus().consumer(Addresses.STATS, this::stats));
+      vertx.eventBus().consumer(Addresses.STATS, this::stats),
+      vertx.eventBus().consumer(Addresses.ANALYSIS_ERRORS, m -> answer(m, "hours", 8760, this::errors)),
+      vertx.eventBus().consumer(Addresses.ANALYSIS_PATTERNS, m -> answer(m, "days", 365, this::patterns)),
+      vertx.eventBus().consumer(Addresses.ANALYSIS_REPORT, m -> answer(m, "hours", 8760, this::report)));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -49,10 +53,63 @@ public class AnalysisVerticle extends VerticleBase {
     }).onComplete(ar -> reply(message, ar.result(), ar.cause()));
   }
 
+  private Future<JsonObject> errors(int hours, long now) {
+    JsonObject window = Analyses.window(now - hours * Analyses.HOUR, now).put("min_severity", "error");
+    Future<JsonObject> counts = aggregate(window, "event_type", "source_system", "source_component", "severity");
+    Future<JsonObject> recent = request(Addresses.QUERY, window.copy().put("limit", 10));
+    Future<JsonObject> groups = request(Addresses.STORAGE_GROUP_ERRORS, new JsonObject().put("query", window).put("top", 10));
+    return Future.all(counts, recent, groups).map(v -> Analyses.errors(counts.result(), recent.result(), groups.result()));
+  }
+
+  private Future<JsonObject> patterns(int days, long now) {
+    long first = Analyses.hourOf(now) - (days * 24L - 1) * Analyses.HOUR;
+    JsonObject window = Analyses.window(first, now);
+    Future<JsonObject> counts = aggregate(window, "event_type", "source_system");
+    Future<JsonObject> hourly = request(Addresses.STORAGE_COUNT_HOURLY, new JsonObject().put("query", window));
+    Future<JsonObject> durations = request(Addresses.STORAGE_MEASURE_DURATIONS,
+      new JsonObject().put("query", window).put("percentiles", false));
+    return Future.all(counts, hourly, durations).map(v -> Analyses.patterns(first, days * 24,
+      counts.result(), hourly.result().getJsonObject("buckets"), durations.result()));
+  }
+
+  private Future<JsonObject> report(int hours, long now) {
+    JsonObject window = Analyses.window(now - hours * Analyses.HOUR, now);
+    Future<JsonObject> counts = aggregate(window, "severity", "source_system", "event_type");
+    Future<JsonObject> durations = request(Addresses.STORAGE_MEASURE_DURATIONS,
+      new JsonObject().put("query", window).put("percentiles", true));
+    Future<JsonObject> recent = request(Addresses.QUERY, window.copy().put("limit", 10));
+    return Future.all(counts, durations, recent).map(v -> Analyses.report(hours, counts.result(),
+      durations.result(), recent.result()));
+  }
+
+  /** Validates the period ({@code hours} or {@code days}, a positive integer up to {@code max}) and answers. */
+  private void answer(Message<JsonObject> message, String name, int max, Analysis analysis) {
+    JsonObject body = message.body() == null ? new JsonObject() : message.body();
+    Object value = body.getValue(name);
+    long period;
+    try {
+      period = value == null ? (name.equals("days") ? 7 : 24) : Long.parseLong(String.valueOf(value).trim());
+    } catch (NumberFormatException e) {
+      period = -1;
+    }
+    if (period < 1 || period > max) {
+      Failure.reply(message, CodedException.badRequest(name, name + " must be an integer between 1 and " + max));
+      return;
+    }
+    analysis.run((int) period, System.currentTimeMillis()).onComplete(ar -> reply(message, ar.result(), ar.cause()));
+  }
+
+  private interface Analysis {
+    Future<JsonObject> run(int period, long now);
+  }
+
   private Future<JsonObject> aggregate(JsonObject query, String... groupBy) {
-    return vertx.eventBus().<JsonObject>request(Addresses.STORAGE_AGGREGATE,
-        new JsonObject().put("query", query).put("group_by", new JsonArray(List.of((Object[]) groupBy))), TIMEOUT)
-      .map(Message::body);
+    return request(Addresses.STORAGE_AGGREGATE,
+      new JsonObject().put("query", query).put("group_by", new JsonArray(List.of((Object[]) groupBy))));
+  }
+
+  private Future<JsonObject> request(String address, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(address, body, TIMEOUT).map(Message::body);
   }
 
   private static void reply(Message<?> message, JsonObject result, Throwable error) {

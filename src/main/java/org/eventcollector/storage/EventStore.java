@@ -42,4 +42,20 @@ interface EventStore {
   Future<JsonObject> health();
 
   Future<Void> close();
+
+  /** Counts of the events matching {@code query} per clock hour (key: the hour's start, epoch ms); empty hours absent. */
+  Future<Map<Long, Long>> hourly(EventQuery query);
+
+  /**
+   * Durations of the events matching {@code query} that have one: {@code count}, {@code min},
+   * {@code max}, {@code avg}, and with {@code percentiles} the nearest-rank {@code p50}, {@code p95},
+   * {@code p99} (null when there is none).
+   */
+  Future<DurationStats> durations(EventQuery query, boolean percentiles);
+
+  /**
+   * Error groups of the events matching {@code query} by {@link org.eventcollector.event.Fingerprint},
+   * computed in one streaming pass of bounded chunks; at most {@link ErrorGroups#MAX_GROUPS} kept.
+   */
+  Future<ErrorGroups> errorGroups(EventQuery query);
 }

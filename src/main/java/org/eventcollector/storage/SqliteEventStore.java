@@ -280,4 +280,101 @@ final class SqliteEventStore implements EventStore {
       .put("tags", new JsonArray(row.getString(12)))
       .put("metadata", new JsonObject(row.getString(13)));
   }
+
+  private static final int PASS_CHUNK = 2_000;
+
+  @Override
+  public Future<Map<Long, Long>> hourly(EventQuery query) {
+    SqlFilter filter = SqlFilter.of(query);
+    String text = "SELECT (CASE WHEN ts >= 0 THEN ts / 3600000 ELSE (ts - 3599999) / 3600000 END) AS h, COUNT(*) AS n"
+      + " FROM events" + filter.whereClause() + " GROUP BY h ORDER BY h";
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+      Map<Long, Long> counts = new LinkedHashMap<>();
+      for (Row row : rows) {
+        counts.put(row.getLong(0) * 3_600_000L, row.getLong(1));
+      }
+      return counts;
+    });
+  }
+
+  @Override
+  public Future<DurationStats> durations(EventQuery query, boolean percentiles) {
+    SqlFilter filter = SqlFilter.of(query);
+    filter.clause("duration_ms IS NOT NULL");
+    if (!percentiles) {
+      String text = "SELECT COUNT(duration_ms), MIN(duration_ms), MAX(duration_ms), AVG(duration_ms) FROM events"
+        + filter.whereClause();
+      return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+        Row row = rows.iterator().next();
+        long n = row.getLong(0);
+        return n == 0 ? DurationStats.EMPTY : new DurationStats(n, row.getLong(1), row.getLong(2),
+          ((Number) row.getValue(3)).doubleValue(), null, null, null);
+      });
+    }
+    // One sort: row numbers over the ordered durations, keeping the ranks that are asked for.
+    String text = "SELECT rn, d, n, a FROM (SELECT duration_ms AS d, ROW_NUMBER() OVER (ORDER BY duration_ms) AS rn,"
+      + " COUNT(*) OVER () AS n, AVG(duration_ms) OVER () AS a FROM events" + filter.whereClause() + ")"
+      + " WHERE rn = 1 OR rn = n OR rn = (n * 50 + 99) / 100 OR rn = (n * 95 + 99) / 100 OR rn = (n * 99 + 99) / 100";
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+      Map<Long, Long> byRank = new java.util.HashMap<>();
+      long n = 0;
+      double avg = 0;
+      for (Row row : rows) {
+        byRank.put(row.getLong(0), row.getLong(1));
+        n = row.getLong(2);
+        avg = ((Number) row.getValue(3)).doubleValue();
+      }
+      if (n == 0) {
+        return DurationStats.EMPTY;
+      }
+      return new DurationStats(n, byRank.get(1L), byRank.get(n), avg, byRank.get(DurationStats.rank(50, n)),
+        byRank.get(DurationStats.rank(95, n)), byRank.get(DurationStats.rank(99, n)));
+    });
+  }
+
+  @Override
+  public Future<ErrorGroups> errorGroups(EventQuery query) {
+    // One pass per severity in (severity, ts, event_id) index order, resuming after the last row
+    // of each chunk: every matching event is read once, at most PASS_CHUNK rows at a time.
+    List<Severity> levels = new ArrayList<>();
+    for (Severity level : Severity.values()) {
+      boolean listed = query.severities().isEmpty() || query.severities().contains(level);
+      boolean atLeast = query.minSeverity() == null || level.rank() >= query.minSeverity().rank();
+      if (listed && atLeast) {
+        levels.add(level);
+      }
+    }
+    ErrorGroups groups = new ErrorGroups();
+    Future<Void> pass = Future.succeededFuture();
+    for (Severity level : levels) {
+      EventQuery one = new EventQuery(query.sourceSystems(), query.eventTypes(), List.of(level), query.components(),
+        null, query.start(), query.end(), query.endInclusive(), query.correlationId(), query.tags(), query.anyTags(),
+        query.searchTerms(), query.limit(), 0, EventQuery.SortField.TIMESTAMP, true, query.echo());
+      pass = pass.compose(v -> groupChunk(one, null, 0, groups));
+    }
+    return pass.map(v -> groups);
+  }
+
+  private Future<Void> groupChunk(EventQuery query, String afterId, long afterTs, ErrorGroups groups) {
+    SqlFilter filter = SqlFilter.of(query);
+    if (afterId != null) {
+      filter.clause("(ts, event_id) > (?, ?)");
+      filter.params.add(afterTs);
+      filter.params.add(afterId);
+    }
+    filter.params.add(PASS_CHUNK);
+    String text = "SELECT event_id, ts, source_system, event_type, title, substr(description, 1, "
+      + org.eventcollector.event.Fingerprint.DESCRIPTION_CHARS + ") FROM events" + filter.whereClause()
+      + " ORDER BY ts, event_id LIMIT ?";
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).compose(rows -> {
+      String lastId = null;
+      long lastTs = 0;
+      for (Row row : rows) {
+        lastId = row.getString(0);
+        lastTs = row.getLong(1);
+        groups.add(lastId, lastTs, row.getString(2), row.getString(3), row.getString(4), row.getString(5));
+      }
+      return rows.size() < PASS_CHUNK ? Future.<Void>succeededFuture() : groupChunk(query, lastId, lastTs, groups);
+    });
+  }
 }

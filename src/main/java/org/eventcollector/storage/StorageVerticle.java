@@ -61,6 +61,8 @@ public class StorageVerticle extends VerticleBase {
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_HEALTH, m -> store.health()
         .map(h -> h.put("events_processed", commits.processed()).put("pending_writes", commits.pending()))
         .onComplete(ar -> reply(m, ar.result(), ar.cause()))));
+      addAnalysisConsumers(bus);
+      scheduleRetention(conf);
       return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
     });
   }
@@ -215,5 +217,30 @@ public class StorageVerticle extends VerticleBase {
 
   static Event toEvent(Object json) {
     return Event.fromJson((JsonObject) json);
+  }
+
+  private void addAnalysisConsumers(EventBus bus) {
+    consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_COUNT_HOURLY, m -> withQuery(m, (q, body) ->
+      store.hourly(q).map(counts -> {
+        JsonObject buckets = new JsonObject();
+        counts.forEach((hour, n) -> buckets.put(Long.toString(hour), n));
+        return new JsonObject().put("buckets", buckets);
+      }))));
+    consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_MEASURE_DURATIONS, m -> withQuery(m, (q, body) ->
+      store.durations(q, body.getBoolean("percentiles", true)).map(DurationStats::toJson))));
+    consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_GROUP_ERRORS, m -> withQuery(m, (q, body) ->
+      store.errorGroups(q).map(groups -> groups.toJson(Math.max(1, Math.min(1000, body.getInteger("top", 10))))))));
+  }
+
+  /** Retention: at start, then every {@code retention.interval_minutes}, one run at a time, in chunks. */
+  private void scheduleRetention(JsonObject conf) {
+    long days = Config.number(conf, ConfigKeys.Retention.DAYS, 0);
+    if (days <= 0) {
+      return;
+    }
+    long every = Math.max(1, Config.number(conf, ConfigKeys.Retention.INTERVAL_MINUTES, 60)) * 60_000L;
+    Retention.Schedule schedule = new Retention.Schedule(vertx, store, days, CollectorMetrics.get());
+    schedule.run();
+    vertx.setPeriodic(every, id -> schedule.run());
   }
 }
