@@ -108,9 +108,9 @@ public final class Main implements Callable<Integer> {
         if (System.getProperty("vertx.hazelcast.config") == null && Files.exists(Path.of("cluster.xml"))) {
           System.setProperty("vertx.hazelcast.config", Path.of("cluster.xml").toAbsolutePath().toString());
         }
-        vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager()).buildClustered();
+        vertx = org.eventcollector.metrics.MetricsExport.builder(options, config).withClusterManager(new HazelcastClusterManager()).buildClustered();
       } else {
-        vertx = io.vertx.core.Future.succeededFuture(Vertx.builder().with(options).build());
+        vertx = io.vertx.core.Future.succeededFuture(org.eventcollector.metrics.MetricsExport.builder(options, config).build());
       }
       java.util.concurrent.CompletableFuture<Node> started = new java.util.concurrent.CompletableFuture<>();
       vertx.onFailure(started::completeExceptionally).onSuccess(v -> {

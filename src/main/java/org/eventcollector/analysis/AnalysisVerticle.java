@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import org.eventcollector.bus.Addresses;
 import org.eventcollector.bus.CodedException;
 import org.eventcollector.bus.Failure;
+import org.eventcollector.metrics.CollectorMetrics;
 
 import java.util.List;
 
@@ -25,13 +26,14 @@ public class AnalysisVerticle extends VerticleBase {
   public Future<?> start() {
     List<MessageConsumer<JsonObject>> consumers = List.of(
       vertx.eventBus().consumer(Addresses.STATS, this::stats),
-      vertx.eventBus().consumer(Addresses.ANALYSIS_ERRORS, m -> answer(m, "hours", 8760, this::errors)),
-      vertx.eventBus().consumer(Addresses.ANALYSIS_PATTERNS, m -> answer(m, "days", 365, this::patterns)),
-      vertx.eventBus().consumer(Addresses.ANALYSIS_REPORT, m -> answer(m, "hours", 8760, this::report)));
+      vertx.eventBus().consumer(Addresses.ANALYSIS_ERRORS, m -> answer(m, "errors", "hours", 8760, this::errors)),
+      vertx.eventBus().consumer(Addresses.ANALYSIS_PATTERNS, m -> answer(m, "patterns", "days", 365, this::patterns)),
+      vertx.eventBus().consumer(Addresses.ANALYSIS_REPORT, m -> answer(m, "report", "hours", 8760, this::report)));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
   private void stats(Message<JsonObject> message) {
+    long started = System.nanoTime();
     JsonObject body = message.body() == null ? new JsonObject() : message.body();
     JsonObject query = new JsonObject();
     String start = body.getValue("start_time") instanceof String s ? s : null;
@@ -50,7 +52,10 @@ public class AnalysisVerticle extends VerticleBase {
         .put("by_event_type", groups.getJsonObject("event_type"))
         .put("by_severity", groups.getJsonObject("severity"))
         .put("time_range", new JsonObject().put("start", start).put("end", end));
-    }).onComplete(ar -> reply(message, ar.result(), ar.cause()));
+    }).onComplete(ar -> {
+      CollectorMetrics.get().analysis("stats", System.nanoTime() - started);
+      reply(message, ar.result(), ar.cause());
+    });
   }
 
   private Future<JsonObject> errors(int hours, long now) {
@@ -83,7 +88,7 @@ public class AnalysisVerticle extends VerticleBase {
   }
 
   /** Validates the period ({@code hours} or {@code days}, a positive integer up to {@code max}) and answers. */
-  private void answer(Message<JsonObject> message, String name, int max, Analysis analysis) {
+  private void answer(Message<JsonObject> message, String kind, String name, int max, Analysis analysis) {
     JsonObject body = message.body() == null ? new JsonObject() : message.body();
     Object value = body.getValue(name);
     long period;
@@ -96,7 +101,11 @@ public class AnalysisVerticle extends VerticleBase {
       Failure.reply(message, CodedException.badRequest(name, name + " must be an integer between 1 and " + max));
       return;
     }
-    analysis.run((int) period, System.currentTimeMillis()).onComplete(ar -> reply(message, ar.result(), ar.cause()));
+    long started = System.nanoTime();
+    analysis.run((int) period, System.currentTimeMillis()).onComplete(ar -> {
+      CollectorMetrics.get().analysis(kind, System.nanoTime() - started);
+      reply(message, ar.result(), ar.cause());
+    });
   }
 
   private interface Analysis {
