@@ -188,6 +188,9 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<Map<String, Long>> countBy(String column, EventQuery query) {
+    if (windowOnly(query) && INDEX_LED.contains(column)) {
+      return countByIndex(column, query);
+    }
     String expression = switch (column) {
       case "source_system", "event_type", "severity" -> column;
       case "source_component" -> "COALESCE(source_component, 'unknown')";
@@ -299,6 +302,14 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<DurationStats> durations(EventQuery query, boolean percentiles) {
+    if (windowOnly(query)) {
+      return count(query).compose(inWindow -> inWindow * WIDE_WINDOW >= totalEvents
+        ? durationsByIndex(query, percentiles) : durationsBySort(query, percentiles));
+    }
+    return durationsBySort(query, percentiles);
+  }
+
+  private Future<DurationStats> durationsBySort(EventQuery query, boolean percentiles) {
     SqlFilter filter = SqlFilter.of(query);
     filter.clause("duration_ms IS NOT NULL");
     if (!percentiles) {
@@ -376,5 +387,79 @@ final class SqliteEventStore implements EventStore {
       }
       return rows.size() < PASS_CHUNK ? Future.<Void>succeededFuture() : groupChunk(query, lastId, lastTs, groups);
     });
+  }
+
+  /** Columns led by an index {@code (column, ts, event_id)}: counted per value without a sort. */
+  private static final Set<String> INDEX_LED = Set.of("source_system", "event_type", "severity");
+  /** A window holding at least 1/WIDE_WINDOW of all events is served by scanning the duration index. */
+  private static final long WIDE_WINDOW = 8;
+
+  /** True when {@code query} filters on time alone (or nothing): the shape of stats and reports. */
+  static boolean windowOnly(EventQuery query) {
+    return query.sourceSystems().isEmpty() && query.eventTypes().isEmpty() && query.severities().isEmpty()
+      && query.components().isEmpty() && query.minSeverity() == null && query.correlationId() == null
+      && query.tags().isEmpty() && query.anyTags().isEmpty() && query.searchTerms().isEmpty();
+  }
+
+  /**
+   * Counts per value of an index-led column: the distinct values by index seeks (a loose index
+   * scan), then per value a count of the index range inside the window. No table row is read and
+   * nothing is sorted, however many events the window holds.
+   */
+  private Future<Map<String, Long>> countByIndex(String column, EventQuery query) {
+    SqlFilter filter = SqlFilter.of(query);
+    String window = filter.where.length() == 0 ? "" : " AND " + filter.where;
+    String text = "WITH RECURSIVE v(x) AS (SELECT MIN(" + column + ") FROM events UNION ALL SELECT (SELECT MIN("
+      + column + ") FROM events WHERE " + column + " > v.x) FROM v WHERE v.x IS NOT NULL)"
+      + " SELECT x, (SELECT COUNT(*) FROM events WHERE " + column + " = v.x" + window + ") AS n"
+      + " FROM v WHERE x IS NOT NULL";
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+      List<Map.Entry<String, Long>> counts = new ArrayList<>();
+      for (Row row : rows) {
+        long n = row.getLong(1);
+        if (n > 0) {
+          Object key = row.getValue(0);
+          String name = column.equals("severity") ? Severity.ofRank(((Number) key).intValue()).wire() : String.valueOf(key);
+          counts.add(Map.entry(name, n));
+        }
+      }
+      counts.sort(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+      Map<String, Long> sorted = new LinkedHashMap<>();
+      counts.forEach(e -> sorted.put(e.getKey(), e.getValue()));
+      return sorted;
+    });
+  }
+
+  /**
+   * Duration stats of a wide window from the {@code (duration_ms, ts)} index: one scan for count,
+   * min, max and average, then each nearest-rank percentile as the row at its offset in index
+   * order. Nothing is sorted and memory stays constant.
+   */
+  private Future<DurationStats> durationsByIndex(EventQuery query, boolean percentiles) {
+    SqlFilter filter = SqlFilter.of(query);
+    filter.clause("duration_ms IS NOT NULL");
+    String from = " FROM events INDEXED BY events_duration_ts" + filter.whereClause();
+    return reader.preparedQuery("SELECT COUNT(*), MIN(duration_ms), MAX(duration_ms), AVG(duration_ms)" + from)
+      .execute(Tuple.from(filter.params)).compose(rows -> {
+        Row row = rows.iterator().next();
+        long n = row.getLong(0);
+        if (n == 0) {
+          return Future.succeededFuture(DurationStats.EMPTY);
+        }
+        DurationStats basic = new DurationStats(n, row.getLong(1), row.getLong(2),
+          ((Number) row.getValue(3)).doubleValue(), null, null, null);
+        if (!percentiles) {
+          return Future.succeededFuture(basic);
+        }
+        String at = "SELECT duration_ms" + from + " ORDER BY duration_ms LIMIT 1 OFFSET ?";
+        List<Future<Long>> ranks = new ArrayList<>();
+        for (int p : new int[] {50, 95, 99}) {
+          List<Object> params = new ArrayList<>(filter.params);
+          params.add(DurationStats.rank(p, n) - 1);
+          ranks.add(reader.preparedQuery(at).execute(Tuple.from(params)).map(r -> r.iterator().next().getLong(0)));
+        }
+        return Future.all(ranks).map(v -> new DurationStats(n, basic.min(), basic.max(), basic.avg(),
+          ranks.get(0).result(), ranks.get(1).result(), ranks.get(2).result()));
+      });
   }
 }

@@ -148,6 +148,28 @@ class AnalysisVerticleTest {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"memory", "sqlite"})
+  void durationsByIndexScanAndBySortAgree(String backend, Vertx vertx) throws Exception {
+    start(vertx, backend);
+    // A time window alone is served from the duration index; any other filter sorts the matching rows.
+    JsonObject window = Analyses.window(h - 24 * Corpus.HOUR, System.currentTimeMillis());
+    JsonObject byIndex = ask(vertx, Addresses.STORAGE_MEASURE_DURATIONS, new JsonObject().put("query", window));
+    JsonObject bySort = ask(vertx, Addresses.STORAGE_MEASURE_DURATIONS,
+      new JsonObject().put("query", window.copy().put("source_system", "mahavishnu")));
+    JsonObject expected = new JsonObject().put("count", 21).put("min", 10).put("max", 210).put("avg", 110.0)
+      .put("p50", 110).put("p95", 200).put("p99", 210);
+    assertEquals(expected, byIndex);
+    assertEquals(expected, bySort);
+    JsonObject noPercentiles = ask(vertx, Addresses.STORAGE_MEASURE_DURATIONS,
+      new JsonObject().put("query", new JsonObject().put("event_type", "workflow.completed")).put("percentiles", false));
+    assertEquals(21, noPercentiles.getLong("count"));
+    assertNull(noPercentiles.getValue("p50"));
+    JsonObject narrow = ask(vertx, Addresses.STORAGE_MEASURE_DURATIONS, new JsonObject().put("query",
+      Analyses.window(h - 3 * Corpus.HOUR, h - 2 * Corpus.HOUR - 1)));
+    assertEquals(1, narrow.getLong("count"), "one hour of 73 events: the sorted plan");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"memory", "sqlite"})
   void reportOfAnEmptyWindowHasNullDurations(String backend, Vertx vertx) throws Exception {
     JsonObject conf = Defaults.config();
     Config.set(conf, ConfigKeys.Storage.BACKEND, backend);
