@@ -58,4 +58,27 @@ interface EventStore {
    * computed in one streaming pass of bounded chunks; at most {@link ErrorGroups#MAX_GROUPS} kept.
    */
   Future<ErrorGroups> errorGroups(EventQuery query);
+
+  /**
+   * {@code {total, groups: {column: {value: count}}}} of the events matching {@code query}, each
+   * grouping ordered by count, largest first, then by value.
+   */
+  default Future<JsonObject> aggregate(EventQuery query, List<String> columns) {
+    Future<Long> total = count(query);
+    List<Future<Map<String, Long>>> groups = new java.util.ArrayList<>();
+    for (String column : columns) {
+      groups.add(countBy(column, query));
+    }
+    List<Future<?>> parts = new java.util.ArrayList<>(groups);
+    parts.add(total);
+    return Future.all(parts).map(v -> {
+      JsonObject byColumn = new JsonObject();
+      for (int i = 0; i < columns.size(); i++) {
+        JsonObject counts = new JsonObject();
+        groups.get(i).result().forEach(counts::put);
+        byColumn.put(columns.get(i), counts);
+      }
+      return new JsonObject().put("total", total.result()).put("groups", byColumn);
+    });
+  }
 }

@@ -462,4 +462,70 @@ final class SqliteEventStore implements EventStore {
           ranks.get(0).result(), ranks.get(1).result(), ranks.get(2).result()));
       });
   }
+
+  /**
+   * A time window alone: per column from its index. Any other filter: one GROUP BY over every
+   * column at once (one pass over the matching rows), the totals per column summed from it. A
+   * minimum severity becomes the list of severities, so the {@code (severity, ts)} index serves
+   * the window of each.
+   */
+  @Override
+  public Future<JsonObject> aggregate(EventQuery query, List<String> columns) {
+    if (windowOnly(query) || columns.isEmpty()) {
+      return EventStore.super.aggregate(query, columns);
+    }
+    EventQuery bySeverity = severitiesListed(query);
+    SqlFilter filter = SqlFilter.of(bySeverity);
+    List<String> expressions = new ArrayList<>();
+    for (String column : columns) {
+      expressions.add(column.equals("source_component") ? "COALESCE(source_component, 'unknown')" : column);
+    }
+    String keys = String.join(", ", expressions);
+    String text = "SELECT " + keys + ", COUNT(*) FROM events" + filter.whereClause() + " GROUP BY " + keys;
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+      List<Map<String, Long>> counts = new ArrayList<>();
+      columns.forEach(c -> counts.add(new java.util.HashMap<>()));
+      long total = 0;
+      for (Row row : rows) {
+        long n = row.getLong(columns.size());
+        total += n;
+        for (int i = 0; i < columns.size(); i++) {
+          Object key = row.getValue(i);
+          String name = columns.get(i).equals("severity") ? Severity.ofRank(((Number) key).intValue()).wire() : String.valueOf(key);
+          counts.get(i).merge(name, n, Long::sum);
+        }
+      }
+      JsonObject groups = new JsonObject();
+      for (int i = 0; i < columns.size(); i++) {
+        JsonObject ordered = new JsonObject();
+        counts.get(i).entrySet().stream()
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+          .forEach(e -> ordered.put(e.getKey(), e.getValue()));
+        groups.put(columns.get(i), ordered);
+      }
+      return new JsonObject().put("total", total).put("groups", groups);
+    });
+  }
+
+  /** The same query with {@code min_severity} turned into the list of severities it admits. */
+  static EventQuery severitiesListed(EventQuery query) {
+    if (query.minSeverity() == null) {
+      return query;
+    }
+    List<Severity> levels = new ArrayList<>();
+    for (Severity level : Severity.values()) {
+      if (level.rank() >= query.minSeverity().rank() && (query.severities().isEmpty() || query.severities().contains(level))) {
+        levels.add(level);
+      }
+    }
+    if (levels.isEmpty()) {
+      // Nothing can match; an impossible rank keeps the SQL simple.
+      return new EventQuery(query.sourceSystems(), query.eventTypes(), query.severities(), query.components(),
+        query.minSeverity(), query.start(), query.end(), query.endInclusive(), query.correlationId(), query.tags(),
+        query.anyTags(), query.searchTerms(), query.limit(), query.offset(), query.sortBy(), query.ascending(), query.echo());
+    }
+    return new EventQuery(query.sourceSystems(), query.eventTypes(), levels, query.components(), null, query.start(),
+      query.end(), query.endInclusive(), query.correlationId(), query.tags(), query.anyTags(), query.searchTerms(),
+      query.limit(), query.offset(), query.sortBy(), query.ascending(), query.echo());
+  }
 }

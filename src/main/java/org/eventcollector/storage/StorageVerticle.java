@@ -141,24 +141,12 @@ public class StorageVerticle extends VerticleBase {
   private Future<JsonObject> aggregate(EventQuery query, JsonObject body) {
     Object groupBy = body.getValue("group_by");
     List<String> columns = groupBy instanceof JsonArray array ? array.stream().map(String::valueOf).toList() : List.of();
-    List<Future<?>> parts = new ArrayList<>();
-    Future<Long> total = store.count(query);
-    parts.add(total);
-    List<Future<java.util.Map<String, Long>>> groups = new ArrayList<>();
     for (String column : columns) {
-      Future<java.util.Map<String, Long>> group = store.countBy(column, query);
-      groups.add(group);
-      parts.add(group);
-    }
-    return Future.all(parts).map(v -> {
-      JsonObject byColumn = new JsonObject();
-      for (int i = 0; i < columns.size(); i++) {
-        JsonObject counts = new JsonObject();
-        groups.get(i).result().forEach(counts::put);
-        byColumn.put(columns.get(i), counts);
+      if (!List.of("source_system", "event_type", "severity", "source_component").contains(column)) {
+        return Future.failedFuture(CodedException.badRequest("group_by", "cannot group by '" + column + "'"));
       }
-      return new JsonObject().put("total", total.result()).put("groups", byColumn);
-    });
+    }
+    return store.aggregate(query, columns);
   }
 
   private Future<JsonObject> replay(EventQuery query, JsonObject body) {
