@@ -55,7 +55,7 @@ interface EventStore {
 
   /**
    * Error groups of the events matching {@code query} by {@link org.eventcollector.event.Fingerprint},
-   * computed in one streaming pass of bounded chunks; at most {@link ErrorGroups#MAX_GROUPS} kept.
+   * computed in one streaming pass; at most {@link ErrorGroups#MAX_GROUPS} kept.
    */
   Future<ErrorGroups> errorGroups(EventQuery query);
 

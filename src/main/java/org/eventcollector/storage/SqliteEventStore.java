@@ -345,48 +345,28 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<ErrorGroups> errorGroups(EventQuery query) {
-    // One pass per severity in (severity, ts, event_id) index order, resuming after the last row
-    // of each chunk: every matching event is read once, at most PASS_CHUNK rows at a time.
-    List<Severity> levels = new ArrayList<>();
-    for (Severity level : Severity.values()) {
-      boolean listed = query.severities().isEmpty() || query.severities().contains(level);
-      boolean atLeast = query.minSeverity() == null || level.rank() >= query.minSeverity().rank();
-      if (listed && atLeast) {
-        levels.add(level);
-      }
-    }
-    ErrorGroups groups = new ErrorGroups();
-    Future<Void> pass = Future.succeededFuture();
-    for (Severity level : levels) {
-      EventQuery one = new EventQuery(query.sourceSystems(), query.eventTypes(), List.of(level), query.components(),
-        null, query.start(), query.end(), query.endInclusive(), query.correlationId(), query.tags(), query.anyTags(),
-        query.searchTerms(), query.limit(), 0, EventQuery.SortField.TIMESTAMP, true, query.echo());
-      pass = pass.compose(v -> groupChunk(one, null, 0, groups));
-    }
-    return pass.map(v -> groups);
-  }
-
-  private Future<Void> groupChunk(EventQuery query, String afterId, long afterTs, ErrorGroups groups) {
-    SqlFilter filter = SqlFilter.of(query);
-    if (afterId != null) {
-      filter.clause("(ts, event_id) > (?, ?)");
-      filter.params.add(afterTs);
-      filter.params.add(afterId);
-    }
-    filter.params.add(PASS_CHUNK);
+    // A streaming pass on a worker thread over a plain JDBC cursor: one matching row in memory at
+    // a time, each folded into its group; the (severity, ts) index serves the window per severity.
+    SqlFilter filter = SqlFilter.of(severitiesListed(query));
     String text = "SELECT event_id, ts, source_system, event_type, title, substr(description, 1, "
-      + org.eventcollector.event.Fingerprint.DESCRIPTION_CHARS + ") FROM events" + filter.whereClause()
-      + " ORDER BY ts, event_id LIMIT ?";
-    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).compose(rows -> {
-      String lastId = null;
-      long lastTs = 0;
-      for (Row row : rows) {
-        lastId = row.getString(0);
-        lastTs = row.getLong(1);
-        groups.add(lastId, lastTs, row.getString(2), row.getString(3), row.getString(4), row.getString(5));
+      + org.eventcollector.event.Fingerprint.DESCRIPTION_CHARS + ") FROM events" + filter.whereClause();
+    return vertx.executeBlocking(() -> {
+      ErrorGroups groups = new ErrorGroups();
+      try (java.sql.Connection conn = dataSource(true).getConnection();
+           java.sql.PreparedStatement statement = conn.prepareStatement(text)) {
+        for (int i = 0; i < filter.params.size(); i++) {
+          statement.setObject(i + 1, filter.params.get(i));
+        }
+        statement.setFetchSize(PASS_CHUNK);
+        try (java.sql.ResultSet rows = statement.executeQuery()) {
+          while (rows.next()) {
+            groups.add(rows.getString(1), rows.getLong(2), rows.getString(3), rows.getString(4), rows.getString(5),
+              rows.getString(6));
+          }
+        }
       }
-      return rows.size() < PASS_CHUNK ? Future.<Void>succeededFuture() : groupChunk(query, lastId, lastTs, groups);
-    });
+      return groups;
+    }, false);
   }
 
   /** Columns led by an index {@code (column, ts, event_id)}: counted per value without a sort. */
