@@ -164,7 +164,7 @@ public class StorageVerticle extends VerticleBase {
       message.fail(Failure.BAD_REQUEST, "before is required");
       return;
     }
-    int chunk = body.getInteger("chunk", 5_000);
+    int chunk = body.getInteger("chunk", Retention.CHUNK);
     Retention.deleteAll(vertx, store, time.longValue(), chunk)
       .onSuccess(CollectorMetrics.get()::retentionDeleted)
       .onComplete(ar -> reply(message, ar.succeeded() ? new JsonObject().put("deleted", ar.result()) : null, ar.cause()));
