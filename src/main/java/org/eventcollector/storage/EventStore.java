@@ -44,20 +44,26 @@ interface EventStore {
   Future<Void> close();
 
   /** Counts of the events matching {@code query} per clock hour (key: the hour's start, epoch ms); empty hours absent. */
-  Future<Map<Long, Long>> hourly(EventQuery query);
+  default Future<Map<Long, Long>> hourly(EventQuery query) {
+    return unsupported();
+  }
 
   /**
    * Durations of the events matching {@code query} that have one: {@code count}, {@code min},
    * {@code max}, {@code avg}, and with {@code percentiles} the nearest-rank {@code p50}, {@code p95},
    * {@code p99} (null when there is none).
    */
-  Future<DurationStats> durations(EventQuery query, boolean percentiles);
+  default Future<DurationStats> durations(EventQuery query, boolean percentiles) {
+    return unsupported();
+  }
 
   /**
    * Error groups of the events matching {@code query} by {@link org.eventcollector.event.Fingerprint},
    * computed in one streaming pass; at most {@link ErrorGroups#MAX_GROUPS} kept.
    */
-  Future<ErrorGroups> errorGroups(EventQuery query);
+  default Future<ErrorGroups> errorGroups(EventQuery query) {
+    return unsupported();
+  }
 
   /**
    * {@code {total, groups: {column: {value: count}}}} of the events matching {@code query}, each
@@ -80,5 +86,11 @@ interface EventStore {
       }
       return new JsonObject().put("total", total.result()).put("groups", byColumn);
     });
+  }
+
+  /** What a backend without the analysis operations answers: 503, as for an unavailable storage. */
+  private static <T> Future<T> unsupported() {
+    return Future.failedFuture(new org.eventcollector.bus.CodedException(org.eventcollector.bus.Failure.UNAVAILABLE,
+      "storage unavailable: this backend does not support analyses"));
   }
 }

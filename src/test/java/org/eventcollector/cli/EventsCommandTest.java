@@ -264,6 +264,27 @@ class EventsCommandTest {
     }
   }
 
+  @Test
+  void theApiKeyIsSentAsABearerToken() throws Exception {
+    String key = "cli-secret-key";
+    String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+      .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    Path keys = dir.resolve("keys.json");
+    Files.writeString(keys, new JsonArray().add(new JsonObject().put("key_sha256", hash)
+      .put("systems", new JsonArray()).put("scopes", new JsonArray().add("read"))).encode());
+    var conf = TestCollector.config(dir.resolve("auth"));
+    Config.set(conf, ConfigKeys.Auth.API_KEYS_FILE, keys.toString());
+    try (TestCollector secured = TestCollector.start(conf)) {
+      Run allowed = run("events", "stats", "--url", secured.url, "--api-key", key);
+      assertEquals(0, allowed.code(), allowed.err());
+      assertTrue(allowed.out().startsWith("Total events: 0"), allowed.out());
+      Run refused = run("events", "stats", "--url", secured.url);
+      assertEquals(1, refused.code());
+      assertTrue(refused.err().contains("[HTTP 401]"), refused.err());
+      assertEquals(1, run("events", "stats", "--url", secured.url, "--api-key", "wrong").code());
+    }
+  }
+
   static List<String> ids(JsonArray events) {
     List<String> ids = new ArrayList<>();
     events.forEach(e -> ids.add(((JsonObject) e).getString("event_id")));
