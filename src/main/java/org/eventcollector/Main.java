@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.slf4j.Logger;
@@ -17,7 +16,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -105,10 +103,8 @@ public final class Main implements Callable<Integer> {
         .setEnabled(true));
       io.vertx.core.Future<Vertx> vertx;
       if (Config.bool(config, ConfigKeys.CLUSTER, false)) {
-        if (System.getProperty("vertx.hazelcast.config") == null && Files.exists(Path.of("cluster.xml"))) {
-          System.setProperty("vertx.hazelcast.config", Path.of("cluster.xml").toAbsolutePath().toString());
-        }
-        vertx = org.eventcollector.metrics.MetricsExport.builder(options, config).withClusterManager(new HazelcastClusterManager()).buildClustered();
+        vertx = org.eventcollector.metrics.MetricsExport.builder(options, config).withClusterManager(org.eventcollector.cluster.ClusterSetup.manager(config))
+          .buildClustered();
       } else {
         vertx = io.vertx.core.Future.succeededFuture(org.eventcollector.metrics.MetricsExport.builder(options, config).build());
       }

@@ -48,12 +48,14 @@ public final class Addresses {
   /** Request: {@code {query, top?}}. Reply {@code {total, distinct, ungrouped, groups: [{fingerprint, count, first_seen, last_seen, ...}]}}. Fails 400. */
   public static final String STORAGE_GROUP_ERRORS = "events.storage.group_errors";
 
-  /** Request: {@code {source_system, count}}. Reply {@code {granted, retry_after_ms}}. */
+  /** Request: {@code {source_system, count}}. Reply {@code {granted, retry_after_ms, per_second}}. Fails 400. */
   public static final String RATELIMIT_ACQUIRE = "events.ratelimit.acquire";
   /** Request: {@code {}}. Reply {@code {limits: {system: {per_second, burst}}}}. */
   public static final String RATELIMIT_GET = "events.ratelimit.get";
   /** Request: {@code {source_system, per_second, burst}}. Reply: the new limit. Fails 400. */
   public static final String RATELIMIT_SET = "events.ratelimit.set";
+  /** Publish (by ratelimit): {@code {source_system, per_second, burst}} after a change; ingest nodes drop their leased tokens. */
+  public static final String RATELIMIT_CHANGED = "events.ratelimit.changed";
 
   private Addresses() {
   }

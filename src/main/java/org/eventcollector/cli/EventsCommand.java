@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
     ReportCommand.class,
     AnalyzeErrorsCommand.class,
     HealthCommand.class,
+    KeysCommand.class,
   })
 public final class EventsCommand implements Callable<Integer> {
 

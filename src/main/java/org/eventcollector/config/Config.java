@@ -96,7 +96,8 @@ public final class Config {
         return Boolean.parseBoolean(value);
       }
       if (current instanceof Integer || current instanceof Long) {
-        return Long.parseLong(value.trim());
+        String trimmed = value.trim();
+        return trimmed.matches("-?\\d+") ? (Object) Long.parseLong(trimmed) : (Object) Double.parseDouble(trimmed);
       }
       if (current instanceof Number) {
         return Double.parseDouble(value.trim());
@@ -166,6 +167,17 @@ public final class Config {
     }
     if (value instanceof String s && !s.isBlank()) {
       return Long.parseLong(s.trim());
+    }
+    return fallback;
+  }
+
+  public static double decimal(JsonObject config, String key, double fallback) {
+    Object value = get(config, key);
+    if (value instanceof Number n) {
+      return n.doubleValue();
+    }
+    if (value instanceof String s && !s.isBlank()) {
+      return Double.parseDouble(s.trim());
     }
     return fallback;
   }

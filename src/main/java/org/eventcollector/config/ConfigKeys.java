@@ -6,6 +6,10 @@ public interface ConfigKeys {
   String ROLES = "roles";
   String CLUSTER = "cluster";
   String SYSTEMS = "systems";
+  /** Hazelcast TCP-IP members ({@code host} or {@code host:port}); empty keeps those of cluster.xml. */
+  String CLUSTER_MEMBERS = "cluster_members";
+  /** The interface Hazelcast binds to; empty keeps that of cluster.xml. */
+  String CLUSTER_INTERFACE = "cluster_interface";
 
   interface Http {
     String HOST = "http.host";

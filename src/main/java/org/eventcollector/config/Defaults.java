@@ -13,6 +13,8 @@ public final class Defaults {
     return new JsonObject()
       .put("roles", new JsonArray().add("ingest").add("stream").add("ratelimit").add("storage").add("analysis"))
       .put("cluster", false)
+      .put("cluster_members", new JsonArray())
+      .put("cluster_interface", "")
       .put("systems", new JsonArray().add("mahavishnu").add("crackerjack").add("session_buddy").add("akosha").add("oneiric"))
       .put("http", new JsonObject()
         .put("host", "127.0.0.1")

@@ -120,7 +120,13 @@ public final class EventValidator {
   }
 
   private static int encodedSize(JsonObject json) {
-    return json.toBuffer().length();
+    try {
+      return json.toBuffer().length();
+    } catch (io.vertx.core.json.EncodeException | IllegalStateException e) {
+      // Only reachable from the bus, where a body is not parsed: nested deeper than JSON allows, or
+      // holding values JSON cannot carry.
+      throw CodedException.badRequest(null, "event cannot be encoded as JSON (nested too deeply or holding non-JSON values)");
+    }
   }
 
   private static String optionalString(JsonObject json, String field) {

@@ -51,25 +51,49 @@ public final class Access {
     return keys != null;
   }
 
-  /** Loads the key file: a JSON array of {@code {key_sha256, systems, scopes}}. */
+  /** Every scope a key may hold. */
+  public static final Set<String> SCOPES = Set.of(INGEST, READ, ADMIN);
+
+  /**
+   * Loads the key file: a JSON array of {@code {key_sha256, systems, scopes}}. A malformed file or
+   * entry (bad hash, unknown scope, systems not strings) is refused as a whole, so a typo never
+   * silently locks anyone out or lets anyone in.
+   */
   public static Access load(Path file) {
     try {
       JsonArray entries = new JsonArray(Files.readString(file));
       Map<String, Principal> keys = new HashMap<>();
-      for (Object item : entries) {
-        JsonObject entry = (JsonObject) item;
-        String hash = entry.getString("key_sha256");
-        if (hash == null || !hash.matches("[0-9a-fA-F]{64}")) {
-          throw new IllegalArgumentException("key_sha256 must be 64 hex digits");
+      for (int i = 0; i < entries.size(); i++) {
+        if (!(entries.getValue(i) instanceof JsonObject entry)) {
+          throw new IllegalArgumentException("entry " + i + " is not an object");
         }
-        keys.put(hash.toLowerCase(Locale.ROOT), new Principal(
-          Set.copyOf(entry.getJsonArray("systems", new JsonArray()).stream().map(String::valueOf).toList()),
-          Set.copyOf(entry.getJsonArray("scopes", new JsonArray()).stream().map(String::valueOf).toList())));
+        String hash = entry.getValue("key_sha256") instanceof String s ? s : null;
+        if (hash == null || !hash.matches("[0-9a-fA-F]{64}")) {
+          throw new IllegalArgumentException("entry " + i + ": key_sha256 must be 64 hex digits");
+        }
+        Set<String> scopes = strings(entry, "scopes", i);
+        for (String scope : scopes) {
+          if (!SCOPES.contains(scope)) {
+            throw new IllegalArgumentException("entry " + i + ": unknown scope '" + scope + "' (ingest, read, admin)");
+          }
+        }
+        keys.put(hash.toLowerCase(Locale.ROOT), new Principal(strings(entry, "systems", i), scopes));
       }
       return new Access(keys);
     } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("cannot read API keys file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  private static Set<String> strings(JsonObject entry, String field, int index) {
+    Object value = entry.getValue(field);
+    if (value == null) {
+      return Set.of();
+    }
+    if (!(value instanceof JsonArray array) || !array.stream().allMatch(String.class::isInstance)) {
+      throw new IllegalArgumentException("entry " + index + ": " + field + " must be an array of strings");
+    }
+    return Set.copyOf(array.stream().map(String.class::cast).toList());
   }
 
   /** The principal of {@code key}, or null. */
@@ -88,26 +112,51 @@ public final class Access {
 
   /**
    * A router handler that authenticates every request but the public ones ({@code /}, static
-   * files, {@code /health}, {@code /openapi.json}); 401 without a valid key.
+   * files, {@code /health}, {@code /openapi.json}); 401 without a valid key. A path or query string
+   * that is not valid URL encoding is a 400, with or without auth, before any route sees it.
    */
   public Handler<RoutingContext> authenticate(List<String> publicPrefixes, boolean queryKeyAllowed) {
     return ctx -> {
-      if (keys == null || isPublic(ctx.normalizedPath(), publicPrefixes)) {
+      String path;
+      try {
+        path = ctx.normalizedPath();
+      } catch (IllegalArgumentException e) {
+        ctx.fail(CodedException.badRequest(null, "path is not valid URL encoding"));
+        return;
+      }
+      try {
+        // Decoded here once, so that no route (path parameters decode it too) meets a bad one first.
+        ctx.request().params();
+      } catch (IllegalArgumentException e) {
+        ctx.fail(CodedException.badRequest(null, "query string is not valid URL encoding"));
+        return;
+      }
+      if (keys == null || isPublic(path, publicPrefixes)) {
         ctx.next();
         return;
       }
       String key = bearer(ctx.request().getHeader("Authorization"));
-      if (key == null && queryKeyAllowed) {
-        key = ctx.request().getParam("api_key");
+      if (key == null && (queryKeyAllowed || takesQueryKey(path))) {
+        try {
+          key = ctx.request().getParam("api_key");
+        } catch (IllegalArgumentException e) {
+          key = null; // an undecodable query string holds no usable key
+        }
       }
       Principal principal = lookup(key);
       if (principal == null) {
-        ctx.fail(new CodedException(Failure.UNAUTHORIZED, key == null ? "API key required" : "invalid API key", null));
+        ctx.response().putHeader("WWW-Authenticate", "Bearer");
+        ctx.fail(new CodedException(Failure.UNAUTHORIZED, key == null || key.isEmpty() ? "API key required" : "invalid API key", null));
         return;
       }
       ctx.put(PRINCIPAL, principal);
       ctx.next();
     };
+  }
+
+  /** WebSocket and SockJS clients cannot always set headers: {@code ?api_key=} is accepted there (section 8). */
+  static boolean takesQueryKey(String path) {
+    return path.equals("/events/stream") || path.equals("/eventbus") || path.startsWith("/eventbus/");
   }
 
   private static boolean isPublic(String path, List<String> prefixes) {

@@ -45,7 +45,9 @@ public class HttpVerticle extends VerticleBase {
     String keysFile = Config.string(conf, ConfigKeys.Auth.API_KEYS_FILE, "");
     Access access = keysFile.isBlank() ? Access.open() : Access.load(Path.of(keysFile));
     Router router = Router.router(vertx);
-    router.route().handler(access.authenticate(Stream.PUBLIC_PREFIXES, false));
+    io.vertx.core.Handler<RoutingContext> headerKey = access.authenticate(Stream.PUBLIC_PREFIXES, false);
+    io.vertx.core.Handler<RoutingContext> queryKey = access.authenticate(Stream.PUBLIC_PREFIXES, true);
+    router.route().handler(ctx -> (Stream.acceptsQueryKey(ctx.normalizedPath()) ? queryKey : headerKey).handle(ctx));
     Health health = new Health(vertx, conf);
     router.get("/health").handler(health::handle);
     router.get("/metrics").handler(ctx -> {
@@ -95,6 +97,12 @@ public class HttpVerticle extends VerticleBase {
     if (failure instanceof HttpException http) {
       status = http.getStatusCode();
     }
+    if (status < 400 && unreadableBody(ctx, failure)) {
+      // The client's fault, and the connection cannot be reused.
+      ctx.response().putHeader("Connection", "close");
+      Responses.json(ctx, Failure.BAD_REQUEST, Responses.error("malformed request body", null));
+      return;
+    }
     if (status == 413) {
       Responses.json(ctx, 413, Responses.error("request body is too large", null));
     } else if (status >= 400 && status < 500) {
@@ -104,6 +112,18 @@ public class HttpVerticle extends VerticleBase {
       LOG.error("Unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
       Responses.json(ctx, Failure.INTERNAL, Responses.error("internal error", null));
     }
+  }
+
+  /** The body could not be read: the HTTP decoder refused it (broken chunked framing) or the client went away. */
+  private static boolean unreadableBody(RoutingContext ctx, Throwable failure) {
+    if (failure == null || ctx.request().isEnded()) {
+      return false;
+    }
+    StackTraceElement[] stack = failure.getStackTrace();
+    return failure instanceof io.netty.handler.codec.DecoderException
+      || failure instanceof io.vertx.core.http.HttpClosedException
+      || ctx.response().closed()
+      || stack.length > 0 && stack[0].getClassName().startsWith("io.netty.handler.codec.");
   }
 
   /** Requests the HTTP decoder refused: JSON bodies for 414 and 431 like every other error. */

@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.eventcollector.bus.Addresses;
@@ -26,18 +28,19 @@ import java.util.Set;
 final class IngestService {
 
   private static final DeliveryOptions STORAGE_TIMEOUT = new DeliveryOptions().setSendTimeout(30_000);
-  private static final DeliveryOptions LIMIT_TIMEOUT = new DeliveryOptions().setSendTimeout(5_000);
 
   private final EventBus bus;
   private final EventValidator validator;
   private final CollectorMetrics metrics;
   private final int maxBatch;
+  private final RateLimitLeases leases;
 
   IngestService(Vertx vertx, EventValidator validator, int maxBatch) {
     this.bus = vertx.eventBus();
     this.validator = validator;
     this.metrics = CollectorMetrics.get();
     this.maxBatch = maxBatch;
+    this.leases = RateLimitLeases.of(vertx);
   }
 
   /**
@@ -192,11 +195,10 @@ final class IngestService {
   }
 
   private Future<JsonObject> acquire(String system, int count) {
-    return bus.<JsonObject>request(Addresses.RATELIMIT_ACQUIRE,
-        new JsonObject().put("source_system", system).put("count", count), LIMIT_TIMEOUT)
-      .map(reply -> reply.body())
-      .recover(e -> Future.failedFuture(new CodedException(Failure.UNAVAILABLE,
-        "rate limiter unavailable: " + Failure.messageOf(e), null)));
+    return leases.acquire(system, count)
+      .recover(e -> Future.failedFuture(new CodedException(Failure.UNAVAILABLE, "rate limiter unavailable: "
+        + (e instanceof ReplyException r && r.failureType() != ReplyFailure.RECIPIENT_FAILURE
+          ? (r.failureType() == ReplyFailure.TIMEOUT ? "timed out" : "no handler") : Failure.messageOf(e)), null)));
   }
 
   private Future<JsonArray> store(JsonArray events) {

@@ -16,6 +16,8 @@ import org.eventcollector.bus.Failure;
  */
 public class IngestVerticle extends VerticleBase {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IngestVerticle.class);
+
   private IngestService service;
 
   @Override
@@ -28,12 +30,18 @@ public class IngestVerticle extends VerticleBase {
   private void ingest(Message<Object> message) {
     Object body = message.body();
     Future<JsonObject> answer;
-    if (body instanceof JsonArray array) {
-      answer = service.ingestBatch(array, null, false);
-    } else if (body instanceof JsonObject) {
-      answer = service.ingestOne(body, null, false);
-    } else {
-      answer = Future.failedFuture(CodedException.badRequest(null, "body must be a JSON object or array"));
+    try {
+      if (body instanceof JsonArray array) {
+        answer = service.ingestBatch(array, null, false);
+      } else if (body instanceof JsonObject) {
+        answer = service.ingestOne(body, null, false);
+      } else {
+        answer = Future.failedFuture(CodedException.badRequest(null, "body must be a JSON object or array"));
+      }
+    } catch (RuntimeException e) {
+      // Every request gets an answer: a sender must never wait for its timeout.
+      LOG.error("events.ingest failed on an unexpected body", e);
+      answer = Future.failedFuture(e instanceof CodedException ? e : new CodedException(Failure.INTERNAL, "internal error"));
     }
     answer.onComplete(ar -> {
       if (ar.succeeded()) {

@@ -17,10 +17,12 @@ import org.eventcollector.bus.CodedException;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.event.Event;
+import org.eventcollector.event.QueryParser;
 import org.eventcollector.http.Access;
 import org.eventcollector.http.Responses;
 
 import java.time.DateTimeException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +30,7 @@ import java.util.Set;
 /** The REST routes of role {@code ingest} (CONTRACT.md section 3). */
 final class RestRoutes {
 
+  private static final List<String> PAGING = List.of("limit", "offset", "sort_by", "sort_order");
   private static final DeliveryOptions READ_TIMEOUT = new DeliveryOptions().setSendTimeout(30_000);
   /** A large delete runs in many short chunks; its answer may take minutes. */
   private static final DeliveryOptions DELETE_TIMEOUT = new DeliveryOptions().setSendTimeout(600_000);
@@ -36,12 +39,14 @@ final class RestRoutes {
   private final IngestService service;
   private final int maxEventBytes;
   private final int maxBatchBytes;
+  private final QueryParser parser;
 
   RestRoutes(Vertx vertx, IngestService service, JsonObject config) {
     this.bus = vertx.eventBus();
     this.service = service;
     this.maxEventBytes = Config.integer(config, ConfigKeys.Http.MAX_EVENT_BYTES, 65536);
     this.maxBatchBytes = Config.integer(config, ConfigKeys.Http.MAX_BATCH_BYTES, 16 * 1024 * 1024);
+    this.parser = new QueryParser(new HashSet<>(Config.strings(config.getValue(ConfigKeys.SYSTEMS))));
   }
 
   void mount(Router router) {
@@ -53,7 +58,7 @@ final class RestRoutes {
     router.put("/rate-limits/:system").handler(this::requireJson);
     router.post("/events/batch").handler(batch).handler(this::postBatch);
     router.post("/events").handler(single).handler(this::postEvent);
-    router.get("/events/count").handler(ctx -> read(ctx, Access.READ, Addresses.COUNT, queryObject(ctx)));
+    router.get("/events/count").handler(ctx -> read(ctx, Access.READ, Addresses.COUNT, countObject(ctx)));
     router.get("/events/stats").handler(this::stats);
     router.get("/events/correlation/:correlation_id").handler(this::correlation);
     router.get("/events/:event_id").handler(this::get);
@@ -178,7 +183,16 @@ final class RestRoutes {
         throw CodedException.badRequest(field, "unknown field '" + field + "'");
       }
     }
-    read(ctx, Access.ADMIN, Addresses.RATELIMIT_SET, limit.copy().put("source_system", ctx.pathParam("system")));
+    // The node that took the change applies it before answering; the others on the broadcast.
+    bus.<JsonObject>request(Addresses.RATELIMIT_SET, limit.copy().put("source_system", ctx.pathParam("system")), READ_TIMEOUT)
+      .onComplete(ar -> {
+        if (ar.succeeded()) {
+          RateLimitLeases.of(ctx.vertx()).changed(ar.result().body());
+          Responses.json(ctx, 200, ar.result().body());
+        } else {
+          Responses.fail(ctx, ar.cause());
+        }
+      });
   }
 
   private void analysis(RoutingContext ctx, String address, String name, int fallback, int max) {
@@ -192,10 +206,26 @@ final class RestRoutes {
     read(ctx, Access.READ, address, body);
   }
 
+  /** Validates the query here, so a bad parameter is named in the 400, then forwards it as a bus query object. */
   private JsonObject queryObject(RoutingContext ctx) {
+    return queryObject(ctx, false);
+  }
+
+  private JsonObject queryObject(RoutingContext ctx, boolean ignorePaging) {
+    Map<String, List<String>> params = Responses.params(ctx);
+    if (ignorePaging) {
+      PAGING.forEach(params::remove);
+    }
+    parser.parse(params, System.currentTimeMillis());
     JsonObject query = new JsonObject();
-    Responses.params(ctx).forEach((name, values) -> query.put(name, values.size() == 1 && !name.equals("tags")
-      && !name.equals("any_tags") ? values.get(0) : new JsonArray(List.copyOf(values))));
+    params.forEach((name, values) -> query.put(name, values.size() == 1 ? values.get(0) : new JsonArray(List.copyOf(values))));
+    return query;
+  }
+
+  /** A count takes the query's filters; paging and sorting do not change it, so they are ignored. */
+  private JsonObject countObject(RoutingContext ctx) {
+    JsonObject query = queryObject(ctx, true);
+    PAGING.forEach(query::remove);
     return query;
   }
 

@@ -176,4 +176,19 @@ public final class CollectorMetrics {
       .maximumExpectedValue(Duration.ofSeconds(60))
       .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
+
+  private final ConcurrentMap<String, AtomicInteger> owners = new ConcurrentHashMap<>();
+
+  /**
+   * Whether this node serves a single-owner role ({@code storage}, {@code ratelimit}) of the
+   * cluster: gauge {@code event_collector_cluster_owner{role}}, 1 for the owner, 0 for a standby.
+   */
+  public void owner(String role, boolean owns) {
+    owners.computeIfAbsent(role, r -> {
+      AtomicInteger value = new AtomicInteger();
+      io.micrometer.core.instrument.Gauge.builder("event_collector_cluster_owner", value, AtomicInteger::get)
+        .description("1 when this node owns the role in the cluster, 0 when it stands by").tag("role", r).register(registry);
+      return value;
+    }).set(owns ? 1 : 0);
+  }
 }

@@ -8,6 +8,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import org.eventcollector.bus.Addresses;
 import org.eventcollector.bus.Failure;
+import org.eventcollector.cluster.Ownership;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 
@@ -25,25 +26,64 @@ public class RateLimitVerticle extends VerticleBase {
   private final Map<String, TokenBucket> buckets = new HashMap<>();
   private List<String> systems;
 
+  /** Cluster map of the limits changed at run time: system to {@code {per_second, burst}}. */
+  static final String CHANGED_LIMITS = "event-collector.ratelimit.limits";
+
+  private Ownership ownership;
+
   @Override
   public Future<?> start() {
+    // In a cluster one node owns the buckets at a time; other ratelimit nodes stand by.
+    if (vertx.isClustered()) {
+      ownership = new Ownership(vertx, Ownership.RATELIMIT);
+      return ownership.start(this::serve);
+    }
+    return serve();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (ownership != null) {
+      ownership.stop();
+      ownership.release();
+    }
+    return Future.succeededFuture();
+  }
+
+  private Future<?> serve() {
     JsonObject conf = config();
     systems = Config.strings(conf.getValue(ConfigKeys.SYSTEMS));
     long now = System.nanoTime();
-    double perSecond = Config.number(conf, ConfigKeys.RateLimit.PER_SECOND, 1000);
-    double burst = Config.number(conf, ConfigKeys.RateLimit.BURST, 2000);
+    double perSecond = Config.decimal(conf, ConfigKeys.RateLimit.PER_SECOND, 1000);
+    double burst = Config.decimal(conf, ConfigKeys.RateLimit.BURST, 2000);
     for (String system : systems) {
       String prefix = ConfigKeys.RateLimit.SYSTEMS + "." + system;
       buckets.put(system, new TokenBucket(
-        Config.number(conf, prefix + ".per_second", (long) perSecond),
-        Config.number(conf, prefix + ".burst", (long) burst), now));
+        Config.decimal(conf, prefix + ".per_second", perSecond),
+        Config.decimal(conf, prefix + ".burst", burst), now));
     }
-    EventBus bus = vertx.eventBus();
-    List<MessageConsumer<JsonObject>> consumers = List.of(
-      bus.consumer(Addresses.RATELIMIT_ACQUIRE, this::acquire),
-      bus.consumer(Addresses.RATELIMIT_GET, this::limits),
-      bus.consumer(Addresses.RATELIMIT_SET, this::configure));
-    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+    return changedLimits().compose(changed -> {
+      changed.forEach((system, limit) -> {
+        TokenBucket bucket = buckets.get(system);
+        if (bucket != null) {
+          bucket.configure(limit.getDouble("per_second"), limit.getDouble("burst"), System.nanoTime());
+        }
+      });
+      EventBus bus = vertx.eventBus();
+      List<MessageConsumer<JsonObject>> consumers = List.of(
+        bus.consumer(Addresses.RATELIMIT_ACQUIRE, this::acquire),
+        bus.consumer(Addresses.RATELIMIT_GET, this::limits),
+        bus.consumer(Addresses.RATELIMIT_SET, this::configure));
+      return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+    });
+  }
+
+  /** Limits changed at run time, kept in a cluster map so that a standby that takes over keeps them. */
+  private Future<Map<String, JsonObject>> changedLimits() {
+    if (!vertx.isClustered()) {
+      return Future.succeededFuture(Map.of());
+    }
+    return vertx.sharedData().<String, JsonObject>getAsyncMap(CHANGED_LIMITS).compose(map -> map.entries());
   }
 
   private void acquire(Message<JsonObject> message) {
@@ -57,7 +97,7 @@ public class RateLimitVerticle extends VerticleBase {
     long wanted = Math.max(0, body.getLong("count", 1L));
     long now = System.nanoTime();
     long granted = bucket.take(wanted, now);
-    JsonObject reply = new JsonObject().put("granted", granted);
+    JsonObject reply = new JsonObject().put("granted", granted).put("per_second", bucket.perSecond());
     if (granted < wanted) {
       reply.put("retry_after_ms", bucket.retryAfterMillis(now));
     }
@@ -89,7 +129,12 @@ public class RateLimitVerticle extends VerticleBase {
       return;
     }
     bucket.configure(p.doubleValue(), b.doubleValue(), System.nanoTime());
-    message.reply(describe(bucket).put("source_system", system));
+    JsonObject limit = describe(bucket).put("source_system", system);
+    vertx.eventBus().publish(Addresses.RATELIMIT_CHANGED, limit);
+    Future<Void> kept = vertx.isClustered()
+      ? vertx.sharedData().<String, JsonObject>getAsyncMap(CHANGED_LIMITS).compose(map -> map.put(system, limit.copy()))
+      : Future.succeededFuture();
+    kept.onComplete(ar -> message.reply(limit));
   }
 
   private static JsonObject describe(TokenBucket bucket) {

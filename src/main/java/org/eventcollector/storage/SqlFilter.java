@@ -46,7 +46,8 @@ final class SqlFilter {
     }
     StringBuilder match = new StringBuilder();
     for (String term : query.searchTerms()) {
-      if (term.codePointCount(0, term.length()) >= TRIGRAM) {
+      // FTS5 reads its query as a C string: a NUL would cut it, so such a term is matched directly.
+      if (term.codePointCount(0, term.length()) >= TRIGRAM && term.indexOf('\0') < 0) {
         if (match.length() > 0) {
           match.append(' ');
         }

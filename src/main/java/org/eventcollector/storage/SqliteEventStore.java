@@ -50,6 +50,9 @@ final class SqliteEventStore implements EventStore {
   private Pool reader;
   private long nextSeq;
   private long totalEvents;
+  private volatile FileLock fileLock;
+  /** The error of the last commit when it failed (disk full, I/O error); null once a commit succeeds. */
+  private volatile String lastWriteError;
 
   SqliteEventStore(Vertx vertx, Path path, boolean fullSync, int cacheMb, int mmapMb, int readers) {
     this.vertx = vertx;
@@ -67,7 +70,12 @@ final class SqliteEventStore implements EventStore {
       if (parent != null) {
         Files.createDirectories(parent);
       }
-      SchemaMigrator.migrate(dataSource(false));
+      fileLock = FileLock.acquire(path);
+      try {
+        SchemaMigrator.migrate(dataSource(false));
+      } catch (java.sql.SQLException e) {
+        throw unusable(e);
+      }
       return null;
     }).compose(v -> {
       writer = JDBCPool.pool(vertx, dataSource(false), new PoolOptions().setMaxSize(1).setName("sqlite-writer-" + path));
@@ -79,8 +87,16 @@ final class SqliteEventStore implements EventStore {
     }).map(rows -> {
       totalEvents = rows.iterator().next().getLong(0);
       LOG.info("SQLite store open at {} ({} events)", path.toAbsolutePath(), totalEvents);
-      return null;
-    });
+      return (Void) null;
+    }).recover(e -> close().transform(closed -> Future.failedFuture(
+      e instanceof IllegalStateException ? e : unusable(e))));
+  }
+
+  /** A start-up failure that names the file and says it was left as it is. */
+  private IllegalStateException unusable(Throwable e) {
+    return new IllegalStateException("cannot open database " + path.toAbsolutePath() + ": " + e.getMessage()
+      + " (the file is corrupt or not an SQLite database of this collector; it is left untouched, move it away"
+      + " to start with an empty database)", e);
   }
 
   SQLiteDataSource dataSource(boolean readOnly) {
@@ -137,12 +153,13 @@ final class SqliteEventStore implements EventStore {
         return seqs;
       });
     })).onSuccess(seqs -> {
+      lastWriteError = null;
       for (long s : seqs) {
         if (s > 0) {
           totalEvents++;
         }
       }
-    });
+    }).onFailure(e -> lastWriteError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
   }
 
   private Future<Set<String>> existing(SqlConnection conn, List<Event> events) {
@@ -244,18 +261,34 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<JsonObject> health() {
-    return reader.query("SELECT 1").execute().map(rows -> new JsonObject()
-      .put("status", "healthy")
+    String writeError = lastWriteError;
+    JsonObject health = new JsonObject()
+      // Reads still work when commits fail (a full disk): degraded, not unhealthy.
+      .put("status", writeError == null ? "healthy" : "degraded")
       .put("storage_type", "sqlite")
       .put("db_path", path.toString())
-      .put("total_events", totalEvents));
+      .put("total_events", totalEvents);
+    if (writeError != null) {
+      health.put("last_write_error", writeError);
+    }
+    return reader.query("SELECT 1").execute().map(rows -> health);
   }
 
   @Override
   public Future<Void> close() {
     Future<Void> w = writer == null ? Future.succeededFuture() : writer.close();
     Future<Void> r = reader == null ? Future.succeededFuture() : reader.close();
-    return Future.join(w, r).mapEmpty();
+    writer = null;
+    reader = null;
+    // The lock goes only once both pools are closed: no second collector may write while we still do.
+    return Future.join(w, r).<Void>mapEmpty().eventually(() -> {
+      FileLock held = fileLock;
+      fileLock = null;
+      if (held != null) {
+        held.release();
+      }
+      return Future.succeededFuture();
+    });
   }
 
   private static List<JsonObject> toList(RowSet<Row> rows) {

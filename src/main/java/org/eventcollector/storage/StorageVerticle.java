@@ -13,6 +13,7 @@ import org.eventcollector.bus.CodedException;
 import org.eventcollector.bus.Failure;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
+import org.eventcollector.cluster.Ownership;
 import org.eventcollector.event.Event;
 import org.eventcollector.event.EventQuery;
 import org.eventcollector.event.QueryParser;
@@ -38,9 +39,19 @@ public class StorageVerticle extends VerticleBase {
   private QueryParser parser;
   private CommitQueue commits;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private Ownership ownership;
 
   @Override
   public Future<?> start() {
+    // In a cluster one storage node owns the store at a time; the others stand by (CONTRACT section 7).
+    if (vertx.isClustered() && !"postgres".equals(Config.string(config(), ConfigKeys.Storage.BACKEND, "sqlite"))) {
+      ownership = new Ownership(vertx, Ownership.STORAGE);
+      return ownership.start(this::serve);
+    }
+    return serve();
+  }
+
+  private Future<?> serve() {
     JsonObject conf = config();
     CollectorMetrics metrics = CollectorMetrics.get();
     parser = new QueryParser(new HashSet<>(Config.strings(conf.getValue(ConfigKeys.SYSTEMS))));
@@ -52,8 +63,13 @@ public class StorageVerticle extends VerticleBase {
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_INSERT, commits::accept));
       consumers.add(bus.<JsonObject>consumer(Addresses.GET, this::get));
       consumers.add(bus.<JsonObject>consumer(Addresses.QUERY, m -> withQuery(m, this::query)));
-      consumers.add(bus.<JsonObject>consumer(Addresses.COUNT, m -> withQuery(m, (q, body) ->
-        store.count(q).map(n -> new JsonObject().put("count", n)))));
+      consumers.add(bus.<JsonObject>consumer(Addresses.COUNT, m -> {
+        // A count ignores paging and sorting (CONTRACT.md section 10).
+        if (m.body() != null) {
+          List.of("limit", "offset", "sort_by", "sort_order").forEach(m.body()::remove);
+        }
+        withQuery(m, (q, body) -> store.count(q).map(n -> new JsonObject().put("count", n)));
+      }));
       consumers.add(bus.<JsonObject>consumer(Addresses.CORRELATION, this::correlation));
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_AGGREGATE, m -> withQuery(m, this::aggregate)));
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_REPLAY, m -> withQuery(m, this::replay)));
@@ -200,7 +216,17 @@ public class StorageVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return commits.drainAll().eventually(() -> store.close());
+    if (ownership != null) {
+      ownership.stop();
+    }
+    if (commits == null) {
+      return Future.succeededFuture();
+    }
+    Future<?> closed = commits.drainAll().eventually(() -> store.close());
+    return ownership == null ? closed : closed.eventually(() -> {
+      ownership.release();
+      return Future.succeededFuture();
+    });
   }
 
   static Event toEvent(Object json) {

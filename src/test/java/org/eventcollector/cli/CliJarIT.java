@@ -2,7 +2,7 @@ package org.eventcollector.cli;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.eventcollector.TestCollector;
+import org.eventcollector.RunningCollector;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.junit.jupiter.api.AfterAll;
@@ -29,14 +29,14 @@ class CliJarIT {
   @TempDir
   static Path dir;
 
-  static TestCollector collector;
+  static RunningCollector collector;
 
   record Result(int code, String out) {
   }
 
   @BeforeAll
   static void start() throws Exception {
-    collector = TestCollector.start(TestCollector.config(dir));
+    collector = RunningCollector.start(RunningCollector.config(dir));
     assertEquals(201, collector.post("/events", new JsonObject().put("source_system", "oneiric")
       .put("event_type", "config.changed").put("title", "Config reloaded")).status());
   }
@@ -89,9 +89,9 @@ class CliJarIT {
     }
     Result unreachable = jar(Map.of("EC_URL", "http://127.0.0.1:" + port), "events", "stats");
     assertEquals(3, unreachable.code(), unreachable.out());
-    JsonObject conf = TestCollector.config(dir.resolve("bare"));
+    JsonObject conf = RunningCollector.config(dir.resolve("bare"));
     Config.set(conf, ConfigKeys.ROLES, new JsonArray().add("ingest").add("ratelimit"));
-    try (TestCollector bare = TestCollector.start(conf)) {
+    try (RunningCollector bare = RunningCollector.start(conf)) {
       Result failed = jar(Map.of(), "events", "report", "--url", bare.url);
       assertEquals(1, failed.code(), failed.out());
     }

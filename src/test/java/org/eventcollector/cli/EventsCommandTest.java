@@ -4,7 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.eventcollector.Corpus;
 import org.eventcollector.Main;
-import org.eventcollector.TestCollector;
+import org.eventcollector.RunningCollector;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.event.Event;
@@ -32,7 +32,7 @@ class EventsCommandTest {
   @TempDir
   static Path dir;
 
-  static TestCollector collector;
+  static RunningCollector collector;
   static long h;
   static final long TRACE_START = Event.parseTime("2026-01-05T10:00:00Z");
 
@@ -45,13 +45,13 @@ class EventsCommandTest {
 
   @BeforeAll
   static void start() throws Exception {
-    collector = TestCollector.start(TestCollector.config(dir));
+    collector = RunningCollector.start(RunningCollector.config(dir));
     h = Corpus.hourOf(System.currentTimeMillis());
     List<JsonObject> events = new ArrayList<>(Corpus.events(h));
     events.add(traced("trace-a", 0, "workflow.started", "Workflow started", null));
     events.add(traced("trace-b", 1500, "workflow.step", "Step one", 1400L));
     events.add(traced("trace-c", 4000, "workflow.completed", "Workflow completed", 4000L));
-    TestCollector.Reply stored = collector.post("/events/batch", Corpus.array(events));
+    RunningCollector.Reply stored = collector.post("/events/batch", Corpus.array(events));
     assertEquals(Corpus.TOTAL_IN_DAY + 4, stored.json().getInteger("collected"), stored.body());
   }
 
@@ -251,9 +251,9 @@ class EventsCommandTest {
   @Test
   void aServerErrorExitsOne() throws Exception {
     // A node without the storage and analysis roles: reads are 503 and health is unhealthy.
-    var conf = TestCollector.config(dir.resolve("no-storage"));
+    var conf = RunningCollector.config(dir.resolve("no-storage"));
     Config.set(conf, ConfigKeys.ROLES, new JsonArray().add("ingest").add("ratelimit"));
-    try (TestCollector bare = TestCollector.start(conf)) {
+    try (RunningCollector bare = RunningCollector.start(conf)) {
       Run query = run("events", "query", "--url", bare.url);
       assertEquals(1, query.code());
       assertTrue(query.err().contains("503"), query.err());
@@ -272,9 +272,9 @@ class EventsCommandTest {
     Path keys = dir.resolve("keys.json");
     Files.writeString(keys, new JsonArray().add(new JsonObject().put("key_sha256", hash)
       .put("systems", new JsonArray()).put("scopes", new JsonArray().add("read"))).encode());
-    var conf = TestCollector.config(dir.resolve("auth"));
+    var conf = RunningCollector.config(dir.resolve("auth"));
     Config.set(conf, ConfigKeys.Auth.API_KEYS_FILE, keys.toString());
-    try (TestCollector secured = TestCollector.start(conf)) {
+    try (RunningCollector secured = RunningCollector.start(conf)) {
       Run allowed = run("events", "stats", "--url", secured.url, "--api-key", key);
       assertEquals(0, allowed.code(), allowed.err());
       assertTrue(allowed.out().startsWith("Total events: 0"), allowed.out());

@@ -5,7 +5,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.eventcollector.TestCollector;
+import org.eventcollector.RunningCollector;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.junit.jupiter.api.Test;
@@ -32,10 +32,10 @@ class MetricsTest {
 
   @Test
   void everyContractMeterIsPublishedWithADescription() throws Exception {
-    JsonObject conf = TestCollector.config(dir);
+    JsonObject conf = RunningCollector.config(dir);
     Config.set(conf, ConfigKeys.RateLimit.SYSTEMS + ".akosha.per_second", 1);
     Config.set(conf, ConfigKeys.RateLimit.SYSTEMS + ".akosha.burst", 1);
-    try (TestCollector collector = TestCollector.start(conf)) {
+    try (RunningCollector collector = RunningCollector.start(conf)) {
       assertEquals(201, collector.post("/events", event("mahavishnu")).status());
       assertEquals(201, collector.post("/events/batch", new JsonArray().add(event("akosha")).add(event("akosha"))
         .add(event("akosha"))).status());
@@ -82,10 +82,10 @@ class MetricsTest {
         }
         request.response().setStatusCode(200).end();
       })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      JsonObject conf = TestCollector.config(dir);
+      JsonObject conf = RunningCollector.config(dir);
       Config.set(conf, ConfigKeys.Metrics.OTLP_URL, "http://127.0.0.1:" + server.actualPort() + "/v1/metrics");
       Config.set(conf, ConfigKeys.Metrics.OTLP_STEP_SECONDS, 1);
-      try (TestCollector collector = TestCollector.start(conf)) {
+      try (RunningCollector collector = RunningCollector.start(conf)) {
         assertEquals(201, collector.post("/events", event("oneiric")).status());
         Buffer body = pushed.get(30, TimeUnit.SECONDS);
         assertTrue(body.toString(StandardCharsets.ISO_8859_1).contains("service.name"));

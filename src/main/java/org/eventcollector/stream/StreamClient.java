@@ -1,0 +1,134 @@
+package org.eventcollector.stream;
+
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import org.eventcollector.event.Event;
+import org.eventcollector.metrics.CollectorMetrics;
+
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * One WebSocket client: its filter, its bounded queue and its resume seam. Runs on the event loop
+ * of the HTTP verticle that accepted it, like its {@link StreamHub}.
+ *
+ * <p>Frames are written while the socket is writable; the rest waits in a queue of at most
+ * {@code limit} events. Past it, events are dropped for this client only and counted; as soon
+ * as the queue has room again a {@code {"control": "dropped", "count": n}} frame takes the place of
+ * the missing events.
+ */
+final class StreamClient {
+
+  /** A live event waiting for the socket, with its commit position. */
+  private record Pending(long seq, String text) {
+  }
+
+  private final StreamFilter filter;
+  private final int limit;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private ServerWebSocket socket;
+  private Iterator<String> replay;
+  /** While the replay is being read, the commit position of {@code after} if it was committed meanwhile. */
+  private long afterSeq = -1;
+  private boolean replaying;
+  private boolean closed;
+  private long dropped;
+  private long droppedTotal;
+  private long sent;
+
+  StreamClient(StreamFilter filter, int limit, boolean replaying) {
+    this.filter = filter;
+    this.limit = limit;
+    this.replaying = replaying;
+  }
+
+  /** A live event from the hub, already parsed once for every client. */
+  void offer(long seq, Event event, String text) {
+    if (closed) {
+      return;
+    }
+    if (replaying && event.eventId().equals(filter.after())) {
+      afterSeq = seq;
+      // Everything buffered so far was committed before the resume point.
+      queue.clear();
+      dropped = 0;
+      return;
+    }
+    if (!filter.matches(event)) {
+      return;
+    }
+    if (queue.size() >= limit) {
+      dropped++;
+      droppedTotal++;
+      CollectorMetrics.get().streamDropped(1);
+      return;
+    }
+    noteDrops();
+    queue.add(new Pending(seq, text));
+    pump();
+  }
+
+  /**
+   * The socket is open and the replay (events after {@code after}, in commit order, with the
+   * position of the last one) is known: drop buffered live events the replay already holds,
+   * then write the replay followed by the buffer.
+   */
+  void open(ServerWebSocket socket, List<String> replayed, long lastReplayedSeq) {
+    this.socket = socket;
+    long seam = Math.max(lastReplayedSeq, afterSeq);
+    queue.removeIf(pending -> pending.seq() >= 0 && pending.seq() <= seam);
+    replay = replayed.iterator();
+    replaying = false;
+    socket.drainHandler(v -> pump());
+    pump();
+  }
+
+  void close() {
+    closed = true;
+    queue.clear();
+    replay = null;
+  }
+
+  private void noteDrops() {
+    if (dropped > 0 && queue.size() < limit) {
+      queue.add(new Pending(-1, new JsonObject().put("control", "dropped").put("count", dropped).encode()));
+      dropped = 0;
+    }
+  }
+
+  private void pump() {
+    if (socket == null || closed) {
+      return;
+    }
+    while (!socket.writeQueueFull()) {
+      noteDrops();
+      if (replay != null && replay.hasNext()) {
+        socket.writeTextMessage(replay.next());
+        sent++;
+        continue;
+      }
+      replay = null;
+      Pending next = queue.pollFirst();
+      if (next == null) {
+        return;
+      }
+      socket.writeTextMessage(next.text());
+      if (next.seq() >= 0) {
+        sent++;
+      }
+    }
+  }
+
+  int queued() {
+    return queue.size();
+  }
+
+  long droppedTotal() {
+    return droppedTotal;
+  }
+
+  long sent() {
+    return sent;
+  }
+}

@@ -1,0 +1,138 @@
+package org.eventcollector.http;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputFormat;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.SchemaRepository;
+import org.eventcollector.TestCollector;
+import org.eventcollector.TestCollector.Response;
+import org.eventcollector.config.Config;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real answers of every route, validated against the served OpenAPI document. */
+class OpenApiContractTest {
+
+  private static final String BASE = "https://event-collector.local/";
+
+  @TempDir
+  Path dir;
+  TestCollector collector;
+  JsonObject doc;
+  SchemaRepository repository;
+  final Set<String> covered = new HashSet<>();
+
+  @BeforeEach
+  void start() {
+    JsonObject config = TestCollector.config(dir, "sqlite");
+    Config.set(config, "rate_limit.systems.oneiric.per_second", 0.001);
+    Config.set(config, "rate_limit.systems.oneiric.burst", 1);
+    collector = TestCollector.start(config);
+    doc = collector.get("/openapi.json").json();
+    repository = SchemaRepository.create(new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri(BASE)
+      .setOutputFormat(OutputFormat.Basic));
+    repository.dereference(BASE + "openapi.json", JsonSchema.of(doc.copy()));
+  }
+
+  @AfterEach
+  void stop() {
+    collector.close();
+  }
+
+  private void check(HttpMethod method, String uri, Object body, int expected) {
+    Buffer buffer = body == null ? null : Buffer.buffer(body instanceof JsonObject o ? o.encode() : ((JsonArray) body).encode());
+    Response response = collector.send(method, uri, buffer, body == null ? null : "application/json", Map.of());
+    assertEquals(expected, response.status(), method + " " + uri + " -> " + response);
+    String path = uri.split("\\?", 2)[0];
+    String template = template(path);
+    String op = method.name().toLowerCase();
+    JsonObject operation = doc.getJsonObject("paths").getJsonObject(template).getJsonObject(op);
+    assertNotNull(operation, method + " " + template + " is documented");
+    JsonObject answer = operation.getJsonObject("responses").getJsonObject(String.valueOf(expected));
+    assertNotNull(answer, "status " + expected + " of " + method + " " + template + " is documented");
+    covered.add(op + " " + template);
+    JsonObject content = answer.getJsonObject("content");
+    if (content == null || !content.containsKey("application/json")) {
+      return;
+    }
+    assertTrue(response.headers().get("Content-Type").startsWith("application/json"));
+    JsonObject schema = content.getJsonObject("application/json").getJsonObject("schema").copy();
+    if (schema.getString("$ref", "").startsWith("#")) {
+      schema.put("$ref", BASE + "openapi.json" + schema.getString("$ref"));
+    }
+    OutputUnit result = repository.validator(JsonSchema.of(schema),
+        new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri(BASE).setOutputFormat(OutputFormat.Basic))
+      .validate(response.value());
+    assertTrue(result.getValid(), method + " " + uri + " answer does not match the document: " + result.getErrors()
+      + "\n" + response);
+  }
+
+  private String template(String path) {
+    for (String template : doc.getJsonObject("paths").fieldNames()) {
+      String regex = template.replaceAll("\\{[^/]+}", "[^/]+");
+      if (Pattern.matches(regex, path) && (template.contains("{") ? !doc.getJsonObject("paths").containsKey(path) : true)) {
+        return template;
+      }
+    }
+    throw new AssertionError("no documented path for " + path);
+  }
+
+  @Test
+  void everyRouteAnswersAsDocumented() {
+    JsonObject event = new JsonObject().put("event_id", "doc-1").put("source_system", "mahavishnu")
+      .put("event_type", "workflow.completed").put("severity", "error").put("correlation_id", "wf-9")
+      .put("duration_ms", 42).put("tags", new JsonArray().add("a"));
+    check(HttpMethod.POST, "/events", event, 201);
+    check(HttpMethod.POST, "/events", event, 200);
+    check(HttpMethod.POST, "/events", new JsonObject().put("source_system", "mahavishnu"), 400);
+    check(HttpMethod.POST, "/events", new JsonObject().put("source_system", "oneiric").put("event_type", "t"), 201);
+    check(HttpMethod.POST, "/events", new JsonObject().put("source_system", "oneiric").put("event_type", "t"), 429);
+    check(HttpMethod.POST, "/events/batch", new JsonArray().add(new JsonObject().put("source_system", "akosha").put("event_type", "t")).add(new JsonObject()), 201);
+    check(HttpMethod.POST, "/events/batch", new JsonArray(), 400);
+    check(HttpMethod.GET, "/events?source_system=mahavishnu&limit=5", null, 200);
+    check(HttpMethod.GET, "/events?limit=0", null, 400);
+    check(HttpMethod.GET, "/events/count?severity=error", null, 200);
+    check(HttpMethod.GET, "/events/stats", null, 200);
+    check(HttpMethod.GET, "/events/correlation/wf-9", null, 200);
+    check(HttpMethod.GET, "/events/doc-1", null, 200);
+    check(HttpMethod.GET, "/events/none", null, 404);
+    check(HttpMethod.GET, "/rate-limits", null, 200);
+    check(HttpMethod.PUT, "/rate-limits/akosha", new JsonObject().put("per_second", 10).put("burst", 20), 200);
+    check(HttpMethod.DELETE, "/events?before=2000-01-01T00:00:00Z", null, 200);
+    check(HttpMethod.GET, "/health", null, 200);
+    check(HttpMethod.GET, "/metrics", null, 200);
+    check(HttpMethod.GET, "/openapi.json", null, 200);
+    for (String path : List.of("/analysis/errors", "/analysis/patterns", "/analysis/report")) {
+      Response response = collector.get(path);
+      if (response.status() == 200) {
+        check(HttpMethod.GET, path, null, 200);
+      }
+    }
+    Set<String> documented = new HashSet<>();
+    JsonObject paths = doc.getJsonObject("paths");
+    paths.fieldNames().forEach(path -> paths.getJsonObject(path).fieldNames()
+      .forEach(method -> documented.add(method + " " + path)));
+    documented.removeIf(op -> op.contains("/analysis/"));
+    documented.removeAll(covered);
+    assertTrue(documented.isEmpty(), "routes never checked: " + documented);
+  }
+}

@@ -1,0 +1,142 @@
+package org.eventcollector.ingest;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.eventcollector.MainVerticle;
+import org.eventcollector.TestCollector;
+import org.eventcollector.bus.Addresses;
+import org.eventcollector.config.Config;
+import org.eventcollector.config.ConfigKeys;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(VertxExtension.class)
+class IngestVerticleTest {
+
+  @TempDir
+  Path dir;
+
+  private void deploy(Vertx vertx, VertxTestContext ctx, JsonObject config, Runnable then) {
+    vertx.deployVerticle(new MainVerticle(), new DeploymentOptions().setConfig(config))
+      .onComplete(ctx.succeeding(id -> then.run()));
+  }
+
+  private static JsonObject event() {
+    return new JsonObject().put("source_system", "crackerjack").put("event_type", "test.passed");
+  }
+
+  @Test
+  void acknowledgesAfterCommitAndPublishesOnBothStreamAddresses(Vertx vertx, VertxTestContext ctx) {
+    var received = ctx.checkpoint(2);
+    deploy(vertx, ctx, TestCollector.config(dir, "sqlite"), () -> {
+      vertx.eventBus().<JsonObject>consumer(Addresses.STREAM, m -> ctx.verify(() -> {
+        assertEquals("bus-1", m.body().getString("event_id"));
+        assertTrue(Long.parseLong(m.headers().get("seq")) > 0);
+        received.flag();
+      }));
+      vertx.eventBus().<JsonObject>consumer(Addresses.streamOf("crackerjack"), m -> received.flag());
+      vertx.eventBus().<JsonObject>request(Addresses.INGEST, event().put("event_id", "bus-1"))
+        .onComplete(ctx.succeeding(reply -> ctx.verify(() -> {
+          assertEquals("collected", reply.body().getString("status"));
+          assertEquals("bus-1", reply.body().getString("event_id"));
+        })));
+    });
+  }
+
+  @Test
+  void failsInvalidEventsWithCode400AndTheRestMessage(Vertx vertx, VertxTestContext ctx) {
+    deploy(vertx, ctx, TestCollector.config(dir, "sqlite"), () ->
+      vertx.eventBus().request(Addresses.INGEST, event().put("severity", "loud"))
+        .onComplete(ctx.failing(e -> ctx.verify(() -> {
+          ReplyException reply = (ReplyException) e;
+          assertEquals(ReplyFailure.RECIPIENT_FAILURE, reply.failureType());
+          assertEquals(400, reply.failureCode());
+          assertTrue(reply.getMessage().contains("severity"), reply.getMessage());
+          ctx.completeNow();
+        }))));
+  }
+
+  @Test
+  void answersBatchesAndRateLimitsLikeRest(Vertx vertx, VertxTestContext ctx) {
+    JsonObject config = TestCollector.config(dir, "sqlite");
+    Config.set(config, "rate_limit.systems.crackerjack.per_second", 0.01);
+    Config.set(config, "rate_limit.systems.crackerjack.burst", 2);
+    deploy(vertx, ctx, config, () ->
+      vertx.eventBus().<JsonObject>request(Addresses.INGEST, new JsonArray().add(event()).add(event()).add(event()))
+        .onComplete(ctx.succeeding(reply -> ctx.verify(() -> {
+          assertEquals(2, reply.body().getInteger("collected"));
+          assertEquals(1, reply.body().getInteger("failed"));
+        })))
+        .compose(v -> vertx.eventBus().request(Addresses.INGEST, event()))
+        .onComplete(ctx.failing(e -> ctx.verify(() -> {
+          assertEquals(429, ((ReplyException) e).failureCode());
+          assertEquals("rate limit exceeded for crackerjack", e.getMessage());
+          ctx.completeNow();
+        }))));
+  }
+
+  @Test
+  void failsClosedWith503WithoutARateLimiter(Vertx vertx, VertxTestContext ctx) {
+    JsonObject config = TestCollector.config(dir, "sqlite");
+    Config.set(config, ConfigKeys.ROLES, new JsonArray().add("ingest").add("storage"));
+    deploy(vertx, ctx, config, () ->
+      vertx.eventBus().request(Addresses.INGEST, event())
+        .onComplete(ctx.failing(e -> ctx.verify(() -> {
+          assertEquals(503, ((ReplyException) e).failureCode());
+          ctx.completeNow();
+        }))));
+  }
+
+  @Test
+  void answers503WhenNoNodeStores(Vertx vertx, VertxTestContext ctx) {
+    JsonObject config = TestCollector.config(dir, "sqlite");
+    Config.set(config, ConfigKeys.ROLES, new JsonArray().add("ingest").add("ratelimit"));
+    deploy(vertx, ctx, config, () ->
+      vertx.eventBus().request(Addresses.INGEST, event())
+        .onComplete(ctx.failing(e -> ctx.verify(() -> {
+          assertEquals(503, ((ReplyException) e).failureCode());
+          assertTrue(!dir.resolve("events.db").toFile().exists(), "a node without storage holds no database");
+          ctx.completeNow();
+        }))));
+  }
+
+  @Test
+  void answersGetQueryCountAndCorrelationOverTheBus(Vertx vertx, VertxTestContext ctx) {
+    deploy(vertx, ctx, TestCollector.config(dir, "memory"), () ->
+      vertx.eventBus().request(Addresses.INGEST, event().put("event_id", "q-1").put("correlation_id", "c-1"))
+        .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.GET, new JsonObject().put("event_id", "q-1")))
+        .compose(got -> {
+          ctx.verify(() -> assertEquals("c-1", got.body().getString("correlation_id")));
+          return vertx.eventBus().<JsonObject>request(Addresses.QUERY,
+            new JsonObject().put("source_system", new JsonArray().add("crackerjack")).put("limit", 5));
+        })
+        .compose(page -> {
+          ctx.verify(() -> assertEquals(1, page.body().getInteger("count")));
+          return vertx.eventBus().<JsonObject>request(Addresses.COUNT, new JsonObject().put("correlation_id", "c-1"));
+        })
+        .compose(count -> {
+          ctx.verify(() -> assertEquals(1, count.body().getInteger("count")));
+          return vertx.eventBus().<JsonObject>request(Addresses.CORRELATION, new JsonObject().put("correlation_id", "c-1"));
+        })
+        .compose(trace -> {
+          ctx.verify(() -> assertEquals(1, trace.body().getInteger("count")));
+          return vertx.eventBus().<JsonObject>request(Addresses.GET, new JsonObject().put("event_id", "nope"));
+        })
+        .onComplete(ctx.failing(e -> ctx.verify(() -> {
+          assertEquals(404, ((ReplyException) e).failureCode());
+          ctx.completeNow();
+        }))));
+  }
+}
