@@ -58,6 +58,11 @@ public interface ConfigKeys {
     String INTERVAL_MINUTES = "retention.interval_minutes";
   }
 
+  interface Metrics {
+    String OTLP_URL = "metrics.otlp.url";
+    String OTLP_STEP_SECONDS = "metrics.otlp.step_seconds";
+  }
+
   interface Auth {
     String API_KEYS_FILE = "auth.api_keys_file";
   }

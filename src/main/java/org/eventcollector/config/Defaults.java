@@ -46,6 +46,7 @@ public final class Defaults {
         .put("bridge", new JsonObject().put("inbound_ingest", false)))
       .put("analysis", new JsonObject().put("instances", 1))
       .put("retention", new JsonObject().put("days", 0).put("interval_minutes", 60))
-      .put("auth", new JsonObject().put("api_keys_file", ""));
+      .put("auth", new JsonObject().put("api_keys_file", ""))
+      .put("metrics", new JsonObject().put("otlp", new JsonObject().put("url", "").put("step_seconds", 60)));
   }
 }

@@ -54,8 +54,10 @@ public final class CollectorMetrics {
       .description("Events written per storage commit (group commit size)")
       .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
       .register(registry);
-    registry.gauge("event_collector_stream_clients", java.util.List.of(io.micrometer.core.instrument.Tag.of("transport", "websocket")), streamClients);
-    registry.gauge("event_collector_stream_clients", java.util.List.of(io.micrometer.core.instrument.Tag.of("transport", "sockjs")), sockjsClients);
+    io.micrometer.core.instrument.Gauge.builder("event_collector_stream_clients", streamClients, AtomicInteger::get)
+      .description("Connected stream clients").tag("transport", "websocket").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("event_collector_stream_clients", sockjsClients, AtomicInteger::get)
+      .description("Connected stream clients").tag("transport", "sockjs").register(registry);
   }
 
   private Timer latency(String transport) {
@@ -90,6 +92,14 @@ public final class CollectorMetrics {
 
   /** Prometheus text of this registry. */
   public String scrape() {
+    if (registry instanceof io.micrometer.core.instrument.composite.CompositeMeterRegistry composite) {
+      // With OTLP on, Prometheus is one member of a composite (MetricsExport).
+      for (MeterRegistry member : composite.getRegistries()) {
+        if (member instanceof PrometheusMeterRegistry prometheus) {
+          return prometheus.scrape();
+        }
+      }
+    }
     return registry instanceof PrometheusMeterRegistry prometheus ? prometheus.scrape() : "";
   }
 
@@ -152,6 +162,19 @@ public final class CollectorMetrics {
 
   public AtomicInteger sockjsClients() {
     return sockjsClients;
+  }
+
+  private final ConcurrentMap<String, Timer> analyses = new ConcurrentHashMap<>();
+
+  /** Records how long an analysis ({@code errors}, {@code patterns}, {@code report}, {@code stats}) took to answer. */
+  public void analysis(String name, long nanos) {
+    analyses.computeIfAbsent(name, n -> Timer.builder("event_collector_analysis")
+      .description("Time to answer a statistics or analysis request, computed in storage")
+      .tag("analysis", n)
+      .publishPercentileHistogram()
+      .minimumExpectedValue(Duration.ofMillis(1))
+      .maximumExpectedValue(Duration.ofSeconds(60))
+      .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   private final ConcurrentMap<String, AtomicInteger> owners = new ConcurrentHashMap<>();

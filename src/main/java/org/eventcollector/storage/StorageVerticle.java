@@ -80,6 +80,8 @@ public class StorageVerticle extends VerticleBase {
         .map(h -> h.put("events_processed", commits.processed()).put("pending_writes", commits.pending()))
         .compose(h -> mirror == null ? Future.succeededFuture(h) : mirror.describe(h))
         .onComplete(ar -> reply(m, ar.result(), ar.cause()))));
+      addAnalysisConsumers(bus);
+      scheduleRetention(conf);
       return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
     });
   }
@@ -158,24 +160,12 @@ public class StorageVerticle extends VerticleBase {
   private Future<JsonObject> aggregate(EventQuery query, JsonObject body) {
     Object groupBy = body.getValue("group_by");
     List<String> columns = groupBy instanceof JsonArray array ? array.stream().map(String::valueOf).toList() : List.of();
-    List<Future<?>> parts = new ArrayList<>();
-    Future<Long> total = store.count(query);
-    parts.add(total);
-    List<Future<java.util.Map<String, Long>>> groups = new ArrayList<>();
     for (String column : columns) {
-      Future<java.util.Map<String, Long>> group = store.countBy(column, query);
-      groups.add(group);
-      parts.add(group);
-    }
-    return Future.all(parts).map(v -> {
-      JsonObject byColumn = new JsonObject();
-      for (int i = 0; i < columns.size(); i++) {
-        JsonObject counts = new JsonObject();
-        groups.get(i).result().forEach(counts::put);
-        byColumn.put(columns.get(i), counts);
+      if (!List.of("source_system", "event_type", "severity", "source_component").contains(column)) {
+        return Future.failedFuture(CodedException.badRequest("group_by", "cannot group by '" + column + "'"));
       }
-      return new JsonObject().put("total", total.result()).put("groups", byColumn);
-    });
+    }
+    return store.aggregate(query, columns);
   }
 
   private Future<JsonObject> replay(EventQuery query, JsonObject body) {
@@ -193,7 +183,7 @@ public class StorageVerticle extends VerticleBase {
       message.fail(Failure.BAD_REQUEST, "before is required");
       return;
     }
-    int chunk = body.getInteger("chunk", 5_000);
+    int chunk = body.getInteger("chunk", Retention.CHUNK);
     Retention.deleteAll(vertx, store, time.longValue(), chunk)
       .onSuccess(CollectorMetrics.get()::retentionDeleted)
       .onComplete(ar -> reply(message, ar.succeeded() ? new JsonObject().put("deleted", ar.result()) : null, ar.cause()));
@@ -246,5 +236,30 @@ public class StorageVerticle extends VerticleBase {
 
   static Event toEvent(Object json) {
     return Event.fromJson((JsonObject) json);
+  }
+
+  private void addAnalysisConsumers(EventBus bus) {
+    consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_COUNT_HOURLY, m -> withQuery(m, (q, body) ->
+      store.hourly(q).map(counts -> {
+        JsonObject buckets = new JsonObject();
+        counts.forEach((hour, n) -> buckets.put(Long.toString(hour), n));
+        return new JsonObject().put("buckets", buckets);
+      }))));
+    consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_MEASURE_DURATIONS, m -> withQuery(m, (q, body) ->
+      store.durations(q, body.getBoolean("percentiles", true)).map(DurationStats::toJson))));
+    consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_GROUP_ERRORS, m -> withQuery(m, (q, body) ->
+      store.errorGroups(q).map(groups -> groups.toJson(Math.max(1, Math.min(1000, body.getInteger("top", 10))))))));
+  }
+
+  /** Retention: at start, then every {@code retention.interval_minutes}, one run at a time, in chunks. */
+  private void scheduleRetention(JsonObject conf) {
+    long days = Config.number(conf, ConfigKeys.Retention.DAYS, 0);
+    if (days <= 0) {
+      return;
+    }
+    long every = Math.max(1, Config.number(conf, ConfigKeys.Retention.INTERVAL_MINUTES, 60)) * 60_000L;
+    Retention.Schedule schedule = new Retention.Schedule(vertx, store, days, CollectorMetrics.get());
+    schedule.run();
+    vertx.setPeriodic(every, id -> schedule.run());
   }
 }
