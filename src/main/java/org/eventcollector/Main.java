@@ -103,10 +103,10 @@ public final class Main implements Callable<Integer> {
         .setEnabled(true));
       io.vertx.core.Future<Vertx> vertx;
       if (Config.bool(config, ConfigKeys.CLUSTER, false)) {
-        vertx = Vertx.builder().with(options).withClusterManager(org.eventcollector.cluster.ClusterSetup.manager(config))
+        vertx = org.eventcollector.metrics.MetricsExport.builder(options, config).withClusterManager(org.eventcollector.cluster.ClusterSetup.manager(config))
           .buildClustered();
       } else {
-        vertx = io.vertx.core.Future.succeededFuture(Vertx.builder().with(options).build());
+        vertx = io.vertx.core.Future.succeededFuture(org.eventcollector.metrics.MetricsExport.builder(options, config).build());
       }
       java.util.concurrent.CompletableFuture<Node> started = new java.util.concurrent.CompletableFuture<>();
       vertx.onFailure(started::completeExceptionally).onSuccess(v -> {

@@ -41,6 +41,12 @@ public final class Addresses {
   public static final String STORAGE_REPLAY = "events.storage.replay";
   /** Request: {@code {before}}. Reply {@code {deleted}}. Fails 400. */
   public static final String STORAGE_DELETE = "events.storage.delete";
+  /** Request: {@code {query}}. Reply {@code {buckets: {"<hour start, epoch ms>": count}}}, empty hours absent. Fails 400. */
+  public static final String STORAGE_COUNT_HOURLY = "events.storage.count_hourly";
+  /** Request: {@code {query, percentiles?}}. Reply {@code {count, min, max, avg, p50, p95, p99}} of duration_ms (nearest rank). Fails 400. */
+  public static final String STORAGE_MEASURE_DURATIONS = "events.storage.measure_durations";
+  /** Request: {@code {query, top?}}. Reply {@code {total, distinct, ungrouped, groups: [{fingerprint, count, first_seen, last_seen, ...}]}}. Fails 400. */
+  public static final String STORAGE_GROUP_ERRORS = "events.storage.group_errors";
 
   /** Request: {@code {source_system, count}}. Reply {@code {granted, retry_after_ms, per_second}}. Fails 400. */
   public static final String RATELIMIT_ACQUIRE = "events.ratelimit.acquire";

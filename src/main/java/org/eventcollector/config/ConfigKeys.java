@@ -31,6 +31,8 @@ public interface ConfigKeys {
     String SQLITE_READERS = "storage.sqlite.readers";
     String MEMORY_MAX_EVENTS = "storage.memory.max_events";
     String SESSION_BUDDY_URL = "storage.session_buddy.url";
+    String SESSION_BUDDY_TIMEOUT_MS = "storage.session_buddy.timeout_ms";
+    String SESSION_BUDDY_RETRY_MS = "storage.session_buddy.retry_ms";
     String PG_URL = "storage.postgres.url";
     String PG_PASSWORD = "storage.postgres.password";
   }
@@ -54,6 +56,11 @@ public interface ConfigKeys {
   interface Retention {
     String DAYS = "retention.days";
     String INTERVAL_MINUTES = "retention.interval_minutes";
+  }
+
+  interface Metrics {
+    String OTLP_URL = "metrics.otlp.url";
+    String OTLP_STEP_SECONDS = "metrics.otlp.step_seconds";
   }
 
   interface Auth {

@@ -34,7 +34,7 @@ public final class Defaults {
           .put("mmap_mb", 256)
           .put("readers", 4))
         .put("memory", new JsonObject().put("max_events", 1_000_000))
-        .put("session_buddy", new JsonObject().put("url", "http://localhost:8678/mcp"))
+        .put("session_buddy", new JsonObject().put("url", "http://localhost:8678/mcp").put("timeout_ms", 10_000).put("retry_ms", 100))
         .put("postgres", new JsonObject().put("url", "").put("password", "")))
       .put("rate_limit", new JsonObject()
         .put("per_second", 1000)
@@ -46,6 +46,7 @@ public final class Defaults {
         .put("bridge", new JsonObject().put("inbound_ingest", false)))
       .put("analysis", new JsonObject().put("instances", 1))
       .put("retention", new JsonObject().put("days", 0).put("interval_minutes", 60))
-      .put("auth", new JsonObject().put("api_keys_file", ""));
+      .put("auth", new JsonObject().put("api_keys_file", ""))
+      .put("metrics", new JsonObject().put("otlp", new JsonObject().put("url", "").put("step_seconds", 60)));
   }
 }

@@ -63,6 +63,9 @@ public class HttpVerticle extends VerticleBase {
       Stream.mount(vertx, router, conf, access);
     }
     router.route().failureHandler(this::failure);
+    // A path the router cannot even decode never reaches a route or failure handler.
+    router.errorHandler(400, ctx -> Responses.json(ctx, 400, Responses.error(ctx.failure() instanceof CodedException coded
+      ? coded.getMessage() : "malformed request path", null)));
     router.errorHandler(404, ctx -> Responses.json(ctx, 404, Responses.error("not found: " + ctx.request().path(), null)));
     router.errorHandler(405, ctx -> {
       ctx.response().putHeader("Allow", Routes.allowed(ctx.request().path()));

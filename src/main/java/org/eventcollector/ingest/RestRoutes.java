@@ -32,6 +32,8 @@ final class RestRoutes {
 
   private static final List<String> PAGING = List.of("limit", "offset", "sort_by", "sort_order");
   private static final DeliveryOptions READ_TIMEOUT = new DeliveryOptions().setSendTimeout(30_000);
+  /** A large delete runs in many short chunks; its answer may take minutes. */
+  private static final DeliveryOptions DELETE_TIMEOUT = new DeliveryOptions().setSendTimeout(600_000);
 
   private final EventBus bus;
   private final IngestService service;
@@ -167,7 +169,7 @@ final class RestRoutes {
     if (before == null) {
       throw CodedException.badRequest("before", "before is required (an ISO-8601 time)");
     }
-    read(ctx, Access.ADMIN, Addresses.STORAGE_DELETE, new JsonObject().put("before", before));
+    read(ctx, Access.ADMIN, Addresses.STORAGE_DELETE, new JsonObject().put("before", before), DELETE_TIMEOUT);
   }
 
   private void setLimit(RoutingContext ctx) {
@@ -235,8 +237,12 @@ final class RestRoutes {
   }
 
   private void read(RoutingContext ctx, String scope, String address, JsonObject body) {
+    read(ctx, scope, address, body, READ_TIMEOUT);
+  }
+
+  private void read(RoutingContext ctx, String scope, String address, JsonObject body, DeliveryOptions timeout) {
     Access.require(ctx, scope);
-    Future<JsonObject> reply = bus.<JsonObject>request(address, body, READ_TIMEOUT).map(m -> m.body());
+    Future<JsonObject> reply = bus.<JsonObject>request(address, body, timeout).map(m -> m.body());
     reply.onComplete(ar -> {
       if (ar.succeeded()) {
         Responses.json(ctx, 200, ar.result());

@@ -54,8 +54,10 @@ public final class CollectorMetrics {
       .description("Events written per storage commit (group commit size)")
       .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
       .register(registry);
-    registry.gauge("event_collector_stream_clients", java.util.List.of(io.micrometer.core.instrument.Tag.of("transport", "websocket")), streamClients);
-    registry.gauge("event_collector_stream_clients", java.util.List.of(io.micrometer.core.instrument.Tag.of("transport", "sockjs")), sockjsClients);
+    io.micrometer.core.instrument.Gauge.builder("event_collector_stream_clients", streamClients, AtomicInteger::get)
+      .description("Connected stream clients").tag("transport", "websocket").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("event_collector_stream_clients", sockjsClients, AtomicInteger::get)
+      .description("Connected stream clients").tag("transport", "sockjs").register(registry);
   }
 
   private Timer latency(String transport) {
@@ -90,6 +92,14 @@ public final class CollectorMetrics {
 
   /** Prometheus text of this registry. */
   public String scrape() {
+    if (registry instanceof io.micrometer.core.instrument.composite.CompositeMeterRegistry composite) {
+      // With OTLP on, Prometheus is one member of a composite (MetricsExport).
+      for (MeterRegistry member : composite.getRegistries()) {
+        if (member instanceof PrometheusMeterRegistry prometheus) {
+          return prometheus.scrape();
+        }
+      }
+    }
     return registry instanceof PrometheusMeterRegistry prometheus ? prometheus.scrape() : "";
   }
 
@@ -154,6 +164,19 @@ public final class CollectorMetrics {
     return sockjsClients;
   }
 
+  private final ConcurrentMap<String, Timer> analyses = new ConcurrentHashMap<>();
+
+  /** Records how long an analysis ({@code errors}, {@code patterns}, {@code report}, {@code stats}) took to answer. */
+  public void analysis(String name, long nanos) {
+    analyses.computeIfAbsent(name, n -> Timer.builder("event_collector_analysis")
+      .description("Time to answer a statistics or analysis request, computed in storage")
+      .tag("analysis", n)
+      .publishPercentileHistogram()
+      .minimumExpectedValue(Duration.ofMillis(1))
+      .maximumExpectedValue(Duration.ofSeconds(60))
+      .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
   private final ConcurrentMap<String, AtomicInteger> owners = new ConcurrentHashMap<>();
 
   /**
@@ -167,5 +190,53 @@ public final class CollectorMetrics {
         .description("1 when this node owns the role in the cluster, 0 when it stands by").tag("role", r).register(registry);
       return value;
     }).set(owns ? 1 : 0);
+  }
+
+  // Session-Buddy mirror
+
+  private final java.util.concurrent.atomic.AtomicLong mirrorDepth = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong mirrorOldest = new java.util.concurrent.atomic.AtomicLong();
+  private volatile Counter mirrorFailures;
+  private volatile Counter mirrorEvents;
+  private volatile Timer mirrorLag;
+
+  private synchronized void mirrorMeters() {
+    if (mirrorLag != null) {
+      return;
+    }
+    registry.gauge("event_collector_mirror_outbox_depth", java.util.List.of(), mirrorDepth);
+    io.micrometer.core.instrument.Gauge.builder("event_collector_mirror_oldest_pending_age_seconds", mirrorOldest,
+        at -> at.get() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - at.get()) / 1000.0)
+      .description("Age of the oldest event waiting in the Session-Buddy outbox").register(registry);
+    mirrorFailures = Counter.builder("event_collector_mirror_failures")
+      .description("Session-Buddy calls that failed (unreachable, HTTP or JSON-RPC error, isError, or a text beginning with ❌)")
+      .register(registry);
+    mirrorEvents = Counter.builder("event_collector_mirror_events")
+      .description("Events mirrored to Session-Buddy").register(registry);
+    mirrorLag = Timer.builder("event_collector_mirror_lag")
+      .description("Time from an event's commit to the end of its mirroring into Session-Buddy")
+      .publishPercentileHistogram()
+      .minimumExpectedValue(Duration.ofMillis(1))
+      .maximumExpectedValue(Duration.ofMinutes(10))
+      .register(registry);
+  }
+
+  /** Events waiting in the Session-Buddy outbox, and when the oldest of them was committed (0: none or unknown). */
+  public void mirrorOutbox(long depth, long oldestCommittedAt) {
+    mirrorMeters();
+    mirrorDepth.set(depth);
+    mirrorOldest.set(depth == 0 ? 0 : oldestCommittedAt);
+  }
+
+  public void mirrorFailure() {
+    mirrorMeters();
+    mirrorFailures.increment();
+  }
+
+  /** One event mirrored, {@code lagMs} after its commit. */
+  public void mirrored(long lagMs) {
+    mirrorMeters();
+    mirrorEvents.increment();
+    mirrorLag.record(Math.max(0, lagMs), TimeUnit.MILLISECONDS);
   }
 }

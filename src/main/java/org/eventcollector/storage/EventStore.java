@@ -42,4 +42,55 @@ interface EventStore {
   Future<JsonObject> health();
 
   Future<Void> close();
+
+  /** Counts of the events matching {@code query} per clock hour (key: the hour's start, epoch ms); empty hours absent. */
+  default Future<Map<Long, Long>> hourly(EventQuery query) {
+    return unsupported();
+  }
+
+  /**
+   * Durations of the events matching {@code query} that have one: {@code count}, {@code min},
+   * {@code max}, {@code avg}, and with {@code percentiles} the nearest-rank {@code p50}, {@code p95},
+   * {@code p99} (null when there is none).
+   */
+  default Future<DurationStats> durations(EventQuery query, boolean percentiles) {
+    return unsupported();
+  }
+
+  /**
+   * Error groups of the events matching {@code query} by {@link org.eventcollector.event.Fingerprint},
+   * computed in one streaming pass; at most {@link ErrorGroups#MAX_GROUPS} kept.
+   */
+  default Future<ErrorGroups> errorGroups(EventQuery query) {
+    return unsupported();
+  }
+
+  /**
+   * {@code {total, groups: {column: {value: count}}}} of the events matching {@code query}, each
+   * grouping ordered by count, largest first, then by value.
+   */
+  default Future<JsonObject> aggregate(EventQuery query, List<String> columns) {
+    Future<Long> total = count(query);
+    List<Future<Map<String, Long>>> groups = new java.util.ArrayList<>();
+    for (String column : columns) {
+      groups.add(countBy(column, query));
+    }
+    List<Future<?>> parts = new java.util.ArrayList<>(groups);
+    parts.add(total);
+    return Future.all(parts).map(v -> {
+      JsonObject byColumn = new JsonObject();
+      for (int i = 0; i < columns.size(); i++) {
+        JsonObject counts = new JsonObject();
+        groups.get(i).result().forEach(counts::put);
+        byColumn.put(columns.get(i), counts);
+      }
+      return new JsonObject().put("total", total.result()).put("groups", byColumn);
+    });
+  }
+
+  /** What a backend without the analysis operations answers: 503, as for an unavailable storage. */
+  private static <T> Future<T> unsupported() {
+    return Future.failedFuture(new org.eventcollector.bus.CodedException(org.eventcollector.bus.Failure.UNAVAILABLE,
+      "storage unavailable: this backend does not support analyses"));
+  }
 }

@@ -169,4 +169,40 @@ final class MemoryEventStore implements EventStore {
     }
     return primary.reversed().thenComparing(tail.reversed());
   }
+
+  @Override
+  public Future<Map<Long, Long>> hourly(EventQuery query) {
+    Map<Long, Long> counts = new java.util.TreeMap<>();
+    matching(query).forEach(s -> counts.merge(Math.floorDiv(s.event().timestamp(), HOUR) * HOUR, 1L, Long::sum));
+    return Future.succeededFuture(counts);
+  }
+
+  @Override
+  public Future<DurationStats> durations(EventQuery query, boolean percentiles) {
+    long[] values = new long[64];
+    int n = 0;
+    for (Stored stored : events.values()) {
+      Long duration = stored.event().durationMs();
+      if (duration != null && query.matches(stored.event())) {
+        if (n == values.length) {
+          values = java.util.Arrays.copyOf(values, n * 2);
+        }
+        values[n++] = duration;
+      }
+    }
+    java.util.Arrays.sort(values, 0, n);
+    return Future.succeededFuture(DurationStats.of(values, n, percentiles));
+  }
+
+  @Override
+  public Future<ErrorGroups> errorGroups(EventQuery query) {
+    ErrorGroups groups = new ErrorGroups();
+    matching(query).forEach(s -> {
+      Event e = s.event();
+      groups.add(e.eventId(), e.timestamp(), e.sourceSystem(), e.eventType(), e.title(), e.description());
+    });
+    return Future.succeededFuture(groups);
+  }
+
+  private static final long HOUR = 3_600_000L;
 }

@@ -53,6 +53,7 @@ final class SqliteEventStore implements EventStore {
   private volatile FileLock fileLock;
   /** The error of the last commit when it failed (disk full, I/O error); null once a commit succeeds. */
   private volatile String lastWriteError;
+  private OutboxHook outbox;
 
   SqliteEventStore(Vertx vertx, Path path, boolean fullSync, int cacheMb, int mmapMb, int readers) {
     this.vertx = vertx;
@@ -61,6 +62,28 @@ final class SqliteEventStore implements EventStore {
     this.cacheMb = cacheMb;
     this.mmapMb = mmapMb;
     this.readers = readers;
+  }
+
+  /** Writes rows of its own in the transaction that stores events (the Session-Buddy outbox). */
+  interface OutboxHook {
+
+    /** Called inside the insert transaction with the events and their positions (-1: not stored). */
+    Future<?> enqueue(SqlConnection conn, List<Event> events, long[] seqs);
+
+    /** Called once that transaction has committed {@code stored} new events. */
+    void committed(int stored);
+  }
+
+  void outbox(OutboxHook hook) {
+    this.outbox = hook;
+  }
+
+  Pool writer() {
+    return writer;
+  }
+
+  Pool reader() {
+    return reader;
   }
 
   @Override
@@ -148,16 +171,24 @@ final class SqliteEventStore implements EventStore {
       if (!tags.isEmpty()) {
         written = written.compose(r -> conn.preparedQuery(sql.get("insert-tag")).executeBatch(tags));
       }
+      if (outbox != null) {
+        written = written.compose(r -> outbox.enqueue(conn, events, seqs));
+      }
       return written.map(r -> {
         nextSeq = last;
         return seqs;
       });
     })).onSuccess(seqs -> {
       lastWriteError = null;
+      int stored = 0;
       for (long s : seqs) {
         if (s > 0) {
           totalEvents++;
+          stored++;
         }
+      }
+      if (outbox != null && stored > 0) {
+        outbox.committed(stored);
       }
     }).onFailure(e -> lastWriteError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
   }
@@ -205,6 +236,9 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<Map<String, Long>> countBy(String column, EventQuery query) {
+    if (windowOnly(query) && INDEX_LED.contains(column)) {
+      return countByIndex(column, query);
+    }
     String expression = switch (column) {
       case "source_system", "event_type", "severity" -> column;
       case "source_component" -> "COALESCE(source_component, 'unknown')";
@@ -312,5 +346,230 @@ final class SqliteEventStore implements EventStore {
       .put("data", new JsonObject(row.getString(11)))
       .put("tags", new JsonArray(row.getString(12)))
       .put("metadata", new JsonObject(row.getString(13)));
+  }
+
+  private static final int PASS_CHUNK = 2_000;
+
+  @Override
+  public Future<Map<Long, Long>> hourly(EventQuery query) {
+    SqlFilter filter = SqlFilter.of(query);
+    String text = "SELECT (CASE WHEN ts >= 0 THEN ts / 3600000 ELSE (ts - 3599999) / 3600000 END) AS h, COUNT(*) AS n"
+      + " FROM events" + filter.whereClause() + " GROUP BY h ORDER BY h";
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+      Map<Long, Long> counts = new LinkedHashMap<>();
+      for (Row row : rows) {
+        counts.put(row.getLong(0) * 3_600_000L, row.getLong(1));
+      }
+      return counts;
+    });
+  }
+
+  @Override
+  public Future<DurationStats> durations(EventQuery query, boolean percentiles) {
+    if (windowOnly(query)) {
+      return count(query).compose(inWindow -> inWindow * WIDE_WINDOW >= totalEvents
+        ? durationsByIndex(query, percentiles) : durationsBySort(query, percentiles));
+    }
+    return durationsBySort(query, percentiles);
+  }
+
+  private Future<DurationStats> durationsBySort(EventQuery query, boolean percentiles) {
+    SqlFilter filter = SqlFilter.of(query);
+    filter.clause("duration_ms IS NOT NULL");
+    if (!percentiles) {
+      String text = "SELECT COUNT(duration_ms), MIN(duration_ms), MAX(duration_ms), AVG(duration_ms) FROM events"
+        + filter.whereClause();
+      return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+        Row row = rows.iterator().next();
+        long n = row.getLong(0);
+        return n == 0 ? DurationStats.EMPTY : new DurationStats(n, row.getLong(1), row.getLong(2),
+          ((Number) row.getValue(3)).doubleValue(), null, null, null);
+      });
+    }
+    // One sort: row numbers over the ordered durations, keeping the ranks that are asked for.
+    String text = "SELECT rn, d, n, a FROM (SELECT duration_ms AS d, ROW_NUMBER() OVER (ORDER BY duration_ms) AS rn,"
+      + " COUNT(*) OVER () AS n, AVG(duration_ms) OVER () AS a FROM events" + filter.whereClause() + ")"
+      + " WHERE rn = 1 OR rn = n OR rn = (n * 50 + 99) / 100 OR rn = (n * 95 + 99) / 100 OR rn = (n * 99 + 99) / 100";
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+      Map<Long, Long> byRank = new java.util.HashMap<>();
+      long n = 0;
+      double avg = 0;
+      for (Row row : rows) {
+        byRank.put(row.getLong(0), row.getLong(1));
+        n = row.getLong(2);
+        avg = ((Number) row.getValue(3)).doubleValue();
+      }
+      if (n == 0) {
+        return DurationStats.EMPTY;
+      }
+      return new DurationStats(n, byRank.get(1L), byRank.get(n), avg, byRank.get(DurationStats.rank(50, n)),
+        byRank.get(DurationStats.rank(95, n)), byRank.get(DurationStats.rank(99, n)));
+    });
+  }
+
+  @Override
+  public Future<ErrorGroups> errorGroups(EventQuery query) {
+    // A streaming pass on a worker thread over a plain JDBC cursor: one matching row in memory at
+    // a time, each folded into its group; the (severity, ts) index serves the window per severity.
+    SqlFilter filter = SqlFilter.of(severitiesListed(query));
+    String text = "SELECT event_id, ts, source_system, event_type, title, substr(description, 1, "
+      + org.eventcollector.event.Fingerprint.DESCRIPTION_CHARS + ") FROM events" + filter.whereClause();
+    return vertx.executeBlocking(() -> {
+      ErrorGroups groups = new ErrorGroups();
+      try (java.sql.Connection conn = dataSource(true).getConnection();
+           java.sql.PreparedStatement statement = conn.prepareStatement(text)) {
+        for (int i = 0; i < filter.params.size(); i++) {
+          statement.setObject(i + 1, filter.params.get(i));
+        }
+        statement.setFetchSize(PASS_CHUNK);
+        try (java.sql.ResultSet rows = statement.executeQuery()) {
+          while (rows.next()) {
+            groups.add(rows.getString(1), rows.getLong(2), rows.getString(3), rows.getString(4), rows.getString(5),
+              rows.getString(6));
+          }
+        }
+      }
+      return groups;
+    }, false);
+  }
+
+  /** Columns led by an index {@code (column, ts, event_id)}: counted per value without a sort. */
+  private static final Set<String> INDEX_LED = Set.of("source_system", "event_type", "severity");
+  /** A window holding at least 1/WIDE_WINDOW of all events is served by scanning the duration index. */
+  private static final long WIDE_WINDOW = 8;
+
+  /** True when {@code query} filters on time alone (or nothing): the shape of stats and reports. */
+  static boolean windowOnly(EventQuery query) {
+    return query.sourceSystems().isEmpty() && query.eventTypes().isEmpty() && query.severities().isEmpty()
+      && query.components().isEmpty() && query.minSeverity() == null && query.correlationId() == null
+      && query.tags().isEmpty() && query.anyTags().isEmpty() && query.searchTerms().isEmpty();
+  }
+
+  /**
+   * Counts per value of an index-led column: the distinct values by index seeks (a loose index
+   * scan), then per value a count of the index range inside the window. No table row is read and
+   * nothing is sorted, however many events the window holds.
+   */
+  private Future<Map<String, Long>> countByIndex(String column, EventQuery query) {
+    SqlFilter filter = SqlFilter.of(query);
+    String window = filter.where.length() == 0 ? "" : " AND " + filter.where;
+    String text = "WITH RECURSIVE v(x) AS (SELECT MIN(" + column + ") FROM events UNION ALL SELECT (SELECT MIN("
+      + column + ") FROM events WHERE " + column + " > v.x) FROM v WHERE v.x IS NOT NULL)"
+      + " SELECT x, (SELECT COUNT(*) FROM events WHERE " + column + " = v.x" + window + ") AS n"
+      + " FROM v WHERE x IS NOT NULL";
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+      List<Map.Entry<String, Long>> counts = new ArrayList<>();
+      for (Row row : rows) {
+        long n = row.getLong(1);
+        if (n > 0) {
+          Object key = row.getValue(0);
+          String name = column.equals("severity") ? Severity.ofRank(((Number) key).intValue()).wire() : String.valueOf(key);
+          counts.add(Map.entry(name, n));
+        }
+      }
+      counts.sort(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+      Map<String, Long> sorted = new LinkedHashMap<>();
+      counts.forEach(e -> sorted.put(e.getKey(), e.getValue()));
+      return sorted;
+    });
+  }
+
+  /**
+   * Duration stats of a wide window from the {@code (duration_ms, ts)} index: one scan for count,
+   * min, max and average, then each nearest-rank percentile as the row at its offset in index
+   * order. Nothing is sorted and memory stays constant.
+   */
+  private Future<DurationStats> durationsByIndex(EventQuery query, boolean percentiles) {
+    SqlFilter filter = SqlFilter.of(query);
+    filter.clause("duration_ms IS NOT NULL");
+    String from = " FROM events INDEXED BY events_duration_ts" + filter.whereClause();
+    return reader.preparedQuery("SELECT COUNT(*), MIN(duration_ms), MAX(duration_ms), AVG(duration_ms)" + from)
+      .execute(Tuple.from(filter.params)).compose(rows -> {
+        Row row = rows.iterator().next();
+        long n = row.getLong(0);
+        if (n == 0) {
+          return Future.succeededFuture(DurationStats.EMPTY);
+        }
+        DurationStats basic = new DurationStats(n, row.getLong(1), row.getLong(2),
+          ((Number) row.getValue(3)).doubleValue(), null, null, null);
+        if (!percentiles) {
+          return Future.succeededFuture(basic);
+        }
+        String at = "SELECT duration_ms" + from + " ORDER BY duration_ms LIMIT 1 OFFSET ?";
+        List<Future<Long>> ranks = new ArrayList<>();
+        for (int p : new int[] {50, 95, 99}) {
+          List<Object> params = new ArrayList<>(filter.params);
+          params.add(DurationStats.rank(p, n) - 1);
+          ranks.add(reader.preparedQuery(at).execute(Tuple.from(params)).map(r -> r.iterator().next().getLong(0)));
+        }
+        return Future.all(ranks).map(v -> new DurationStats(n, basic.min(), basic.max(), basic.avg(),
+          ranks.get(0).result(), ranks.get(1).result(), ranks.get(2).result()));
+      });
+  }
+
+  /**
+   * A time window alone: per column from its index. Any other filter: one GROUP BY over every
+   * column at once (one pass over the matching rows), the totals per column summed from it. A
+   * minimum severity becomes the list of severities, so the {@code (severity, ts)} index serves
+   * the window of each.
+   */
+  @Override
+  public Future<JsonObject> aggregate(EventQuery query, List<String> columns) {
+    if (windowOnly(query) || columns.isEmpty()) {
+      return EventStore.super.aggregate(query, columns);
+    }
+    EventQuery bySeverity = severitiesListed(query);
+    SqlFilter filter = SqlFilter.of(bySeverity);
+    List<String> expressions = new ArrayList<>();
+    for (String column : columns) {
+      expressions.add(column.equals("source_component") ? "COALESCE(source_component, 'unknown')" : column);
+    }
+    String keys = String.join(", ", expressions);
+    String text = "SELECT " + keys + ", COUNT(*) FROM events" + filter.whereClause() + " GROUP BY " + keys;
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+      List<Map<String, Long>> counts = new ArrayList<>();
+      columns.forEach(c -> counts.add(new java.util.HashMap<>()));
+      long total = 0;
+      for (Row row : rows) {
+        long n = row.getLong(columns.size());
+        total += n;
+        for (int i = 0; i < columns.size(); i++) {
+          Object key = row.getValue(i);
+          String name = columns.get(i).equals("severity") ? Severity.ofRank(((Number) key).intValue()).wire() : String.valueOf(key);
+          counts.get(i).merge(name, n, Long::sum);
+        }
+      }
+      JsonObject groups = new JsonObject();
+      for (int i = 0; i < columns.size(); i++) {
+        JsonObject ordered = new JsonObject();
+        counts.get(i).entrySet().stream()
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+          .forEach(e -> ordered.put(e.getKey(), e.getValue()));
+        groups.put(columns.get(i), ordered);
+      }
+      return new JsonObject().put("total", total).put("groups", groups);
+    });
+  }
+
+  /** The same query with {@code min_severity} turned into the list of severities it admits. */
+  static EventQuery severitiesListed(EventQuery query) {
+    if (query.minSeverity() == null) {
+      return query;
+    }
+    List<Severity> levels = new ArrayList<>();
+    for (Severity level : Severity.values()) {
+      if (level.rank() >= query.minSeverity().rank() && (query.severities().isEmpty() || query.severities().contains(level))) {
+        levels.add(level);
+      }
+    }
+    if (levels.isEmpty()) {
+      // Nothing can match; an impossible rank keeps the SQL simple.
+      return new EventQuery(query.sourceSystems(), query.eventTypes(), query.severities(), query.components(),
+        query.minSeverity(), query.start(), query.end(), query.endInclusive(), query.correlationId(), query.tags(),
+        query.anyTags(), query.searchTerms(), query.limit(), query.offset(), query.sortBy(), query.ascending(), query.echo());
+    }
+    return new EventQuery(query.sourceSystems(), query.eventTypes(), levels, query.components(), null, query.start(),
+      query.end(), query.endInclusive(), query.correlationId(), query.tags(), query.anyTags(), query.searchTerms(),
+      query.limit(), query.offset(), query.sortBy(), query.ascending(), query.echo());
   }
 }

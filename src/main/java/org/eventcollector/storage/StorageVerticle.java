@@ -38,6 +38,7 @@ public class StorageVerticle extends VerticleBase {
   private EventStore store;
   private QueryParser parser;
   private CommitQueue commits;
+  private SessionBuddyMirror mirror;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Ownership ownership;
 
@@ -56,9 +57,10 @@ public class StorageVerticle extends VerticleBase {
     CollectorMetrics metrics = CollectorMetrics.get();
     parser = new QueryParser(new HashSet<>(Config.strings(conf.getValue(ConfigKeys.SYSTEMS))));
     store = createStore(conf, metrics);
+    mirror = SessionBuddyMirror.create(vertx, conf, store, metrics);
     commits = new CommitQueue(store, metrics, Config.integer(conf, ConfigKeys.Storage.MAX_PENDING, 100_000),
       Config.integer(conf, ConfigKeys.Storage.MAX_COMMIT, 5_000), this::publish);
-    return store.open().compose(v -> {
+    return store.open().compose(v -> mirror == null ? Future.succeededFuture() : mirror.start()).compose(v -> {
       EventBus bus = vertx.eventBus();
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_INSERT, commits::accept));
       consumers.add(bus.<JsonObject>consumer(Addresses.GET, this::get));
@@ -76,7 +78,10 @@ public class StorageVerticle extends VerticleBase {
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_DELETE, this::delete));
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_HEALTH, m -> store.health()
         .map(h -> h.put("events_processed", commits.processed()).put("pending_writes", commits.pending()))
+        .compose(h -> mirror == null ? Future.succeededFuture(h) : mirror.describe(h))
         .onComplete(ar -> reply(m, ar.result(), ar.cause()))));
+      addAnalysisConsumers(bus);
+      scheduleRetention(conf);
       return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
     });
   }
@@ -157,24 +162,12 @@ public class StorageVerticle extends VerticleBase {
   private Future<JsonObject> aggregate(EventQuery query, JsonObject body) {
     Object groupBy = body.getValue("group_by");
     List<String> columns = groupBy instanceof JsonArray array ? array.stream().map(String::valueOf).toList() : List.of();
-    List<Future<?>> parts = new ArrayList<>();
-    Future<Long> total = store.count(query);
-    parts.add(total);
-    List<Future<java.util.Map<String, Long>>> groups = new ArrayList<>();
     for (String column : columns) {
-      Future<java.util.Map<String, Long>> group = store.countBy(column, query);
-      groups.add(group);
-      parts.add(group);
-    }
-    return Future.all(parts).map(v -> {
-      JsonObject byColumn = new JsonObject();
-      for (int i = 0; i < columns.size(); i++) {
-        JsonObject counts = new JsonObject();
-        groups.get(i).result().forEach(counts::put);
-        byColumn.put(columns.get(i), counts);
+      if (!List.of("source_system", "event_type", "severity", "source_component").contains(column)) {
+        return Future.failedFuture(CodedException.badRequest("group_by", "cannot group by '" + column + "'"));
       }
-      return new JsonObject().put("total", total.result()).put("groups", byColumn);
-    });
+    }
+    return store.aggregate(query, columns);
   }
 
   private Future<JsonObject> replay(EventQuery query, JsonObject body) {
@@ -192,7 +185,7 @@ public class StorageVerticle extends VerticleBase {
       message.fail(Failure.BAD_REQUEST, "before is required");
       return;
     }
-    int chunk = body.getInteger("chunk", 5_000);
+    int chunk = body.getInteger("chunk", Retention.CHUNK);
     Retention.deleteAll(vertx, store, time.longValue(), chunk)
       .onSuccess(CollectorMetrics.get()::retentionDeleted)
       .onComplete(ar -> reply(message, ar.succeeded() ? new JsonObject().put("deleted", ar.result()) : null, ar.cause()));
@@ -234,7 +227,9 @@ public class StorageVerticle extends VerticleBase {
     if (commits == null) {
       return Future.succeededFuture();
     }
-    Future<?> closed = commits.drainAll().eventually(() -> store.close());
+    Future<?> closed = commits.drainAll()
+      .eventually(() -> mirror == null ? Future.succeededFuture() : mirror.stop())
+      .eventually(() -> store.close());
     return ownership == null ? closed : closed.eventually(() -> {
       ownership.release();
       return Future.succeededFuture();
@@ -243,5 +238,30 @@ public class StorageVerticle extends VerticleBase {
 
   static Event toEvent(Object json) {
     return Event.fromJson((JsonObject) json);
+  }
+
+  private void addAnalysisConsumers(EventBus bus) {
+    consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_COUNT_HOURLY, m -> withQuery(m, (q, body) ->
+      store.hourly(q).map(counts -> {
+        JsonObject buckets = new JsonObject();
+        counts.forEach((hour, n) -> buckets.put(Long.toString(hour), n));
+        return new JsonObject().put("buckets", buckets);
+      }))));
+    consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_MEASURE_DURATIONS, m -> withQuery(m, (q, body) ->
+      store.durations(q, body.getBoolean("percentiles", true)).map(DurationStats::toJson))));
+    consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_GROUP_ERRORS, m -> withQuery(m, (q, body) ->
+      store.errorGroups(q).map(groups -> groups.toJson(Math.max(1, Math.min(1000, body.getInteger("top", 10))))))));
+  }
+
+  /** Retention: at start, then every {@code retention.interval_minutes}, one run at a time, in chunks. */
+  private void scheduleRetention(JsonObject conf) {
+    long days = Config.number(conf, ConfigKeys.Retention.DAYS, 0);
+    if (days <= 0) {
+      return;
+    }
+    long every = Math.max(1, Config.number(conf, ConfigKeys.Retention.INTERVAL_MINUTES, 60)) * 60_000L;
+    Retention.Schedule schedule = new Retention.Schedule(vertx, store, days, CollectorMetrics.get());
+    schedule.run();
+    vertx.setPeriodic(every, id -> schedule.run());
   }
 }

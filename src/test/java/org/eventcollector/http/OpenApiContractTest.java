@@ -121,6 +121,8 @@ class OpenApiContractTest {
     check(HttpMethod.GET, "/health", null, 200);
     check(HttpMethod.GET, "/metrics", null, 200);
     check(HttpMethod.GET, "/openapi.json", null, 200);
+    check(HttpMethod.GET, "/", null, 200);
+    check(HttpMethod.GET, "/events/stream?min_severity=loud", null, 400);
     for (String path : List.of("/analysis/errors", "/analysis/patterns", "/analysis/report")) {
       Response response = collector.get(path);
       if (response.status() == 200) {

@@ -1,0 +1,149 @@
+package org.eventcollector.storage;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import org.eventcollector.event.Event;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The durable outbox of the Session-Buddy mirror in the SQLite file: filled in the transaction that
+ * stores the events (their positions; the events themselves are read from {@code events}), emptied
+ * by {@link SessionBuddyMirror} once they are mirrored. It also keeps the
+ * graph entities made once (systems, correlations with their last event) and the mirror's progress.
+ */
+final class MirrorOutbox implements SqliteEventStore.OutboxHook {
+
+  /** One pending event: its commit position, when it was committed, its wire JSON (null once deleted). */
+  record Entry(long seq, long enqueuedAt, JsonObject event) {
+  }
+
+  private static final int IN_CHUNK = 500;
+  private final SqliteEventStore store;
+  private final Properties sql = new Properties();
+  private Runnable onCommit = () -> { };
+  private long rows;
+
+  MirrorOutbox(SqliteEventStore store) {
+    this.store = store;
+    try (InputStream in = MirrorOutbox.class.getResourceAsStream("/db/mirror-queries.properties")) {
+      sql.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    store.outbox(this);
+  }
+
+  void onCommit(Runnable action) {
+    this.onCommit = action;
+  }
+
+  /** Rows in the outbox (committed, not yet removed by a checkpoint). */
+  long rows() {
+    return rows;
+  }
+
+  @Override
+  public Future<?> enqueue(SqlConnection conn, List<Event> events, long[] seqs) {
+    long first = Long.MAX_VALUE;
+    long last = -1;
+    for (long seq : seqs) {
+      if (seq > 0) {
+        first = Math.min(first, seq);
+        last = Math.max(last, seq);
+      }
+    }
+    return last < 0 ? Future.succeededFuture()
+      : conn.preparedQuery(sql.getProperty("enqueue")).execute(Tuple.of(System.currentTimeMillis(), first, last));
+  }
+
+  @Override
+  public void committed(int stored) {
+    rows += stored;
+    onCommit.run();
+  }
+
+  /** Counts the rows and reads the progress mark: the answer is the highest position possibly begun. */
+  Future<Long> load() {
+    return store.writer().query(sql.getProperty("count")).execute().compose(count -> {
+      rows = count.iterator().next().getLong(0);
+      return store.writer().query(sql.getProperty("started")).execute();
+    }).map(started -> {
+      var it = started.iterator();
+      return it.hasNext() ? it.next().getLong(0) : 0L;
+    });
+  }
+
+  /** Up to {@code limit} entries after position {@code after}, in commit order. */
+  Future<List<Entry>> page(long after, int limit) {
+    return store.reader().preparedQuery(sql.getProperty("page")).execute(Tuple.of(after, limit)).map(result -> {
+      List<Entry> entries = new ArrayList<>(result.size());
+      for (Row row : result) {
+        JsonObject event = row.getValue(0) == null ? null : SqliteEventStore.toJson(row);
+        entries.add(new Entry(row.getLong(15), row.getLong(14), event));
+      }
+      return entries;
+    });
+  }
+
+  /** When the first entry after {@code after} was committed (epoch ms), or 0 when there is none. */
+  Future<Long> oldestAfter(long after) {
+    return store.reader().preparedQuery(sql.getProperty("oldest")).execute(Tuple.of(after)).map(result -> {
+      var it = result.iterator();
+      return it.hasNext() ? it.next().getLong(0) : 0L;
+    });
+  }
+
+  /** The known graph entities among {@code names}: name to its last event id ("" for none). */
+  Future<Map<String, String>> graph(Collection<String> names) {
+    List<String> all = new ArrayList<>(names);
+    Future<Map<String, String>> found = Future.succeededFuture(new HashMap<>());
+    for (int from = 0; from < all.size(); from += IN_CHUNK) {
+      List<String> chunk = all.subList(from, Math.min(all.size(), from + IN_CHUNK));
+      String query = "SELECT name, last_event_id FROM mirror_graph WHERE name IN (" + SqlFilter.marks(chunk.size()) + ")";
+      Tuple params = Tuple.tuple();
+      chunk.forEach(params::addString);
+      found = found.compose(map -> store.reader().preparedQuery(query).execute(params).map(result -> {
+        for (Row row : result) {
+          String last = row.getString(1);
+          map.put(row.getString(0), last == null ? "" : last);
+        }
+        return map;
+      }));
+    }
+    return found;
+  }
+
+  /**
+   * In one transaction: removes the entries up to {@code done}, records the graph entities made
+   * since the last checkpoint, and raises the progress mark to {@code started}.
+   */
+  Future<Void> checkpoint(long done, Map<String, String> graph, long started) {
+    return store.writer().withTransaction(conn -> {
+      Future<Integer> deleted = conn.preparedQuery(sql.getProperty("delete-done")).execute(Tuple.of(done))
+        .map(result -> result.rowCount());
+      Future<?> written = deleted;
+      if (!graph.isEmpty()) {
+        List<Tuple> updates = new ArrayList<>(graph.size());
+        graph.forEach((name, last) -> updates.add(Tuple.of(name, last.isEmpty() ? null : last)));
+        written = written.compose(r -> conn.preparedQuery(sql.getProperty("upsert-graph")).executeBatch(updates));
+      }
+      written = written.compose(r -> conn.preparedQuery(sql.getProperty("set-started")).execute(Tuple.of(started)));
+      return written.compose(r -> deleted);
+    }).map(deleted -> {
+      rows -= deleted;
+      return null;
+    });
+  }
+}

@@ -1,0 +1,86 @@
+package org.eventcollector.analysis;
+
+import io.vertx.core.json.JsonObject;
+import org.eventcollector.Corpus;
+import org.eventcollector.RunningCollector;
+import org.eventcollector.event.Event;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code /analysis/*} and {@code DELETE /events} end to end over HTTP on a running node. */
+class AnalysisRestTest {
+
+  @TempDir
+  static Path dir;
+
+  static RunningCollector collector;
+  static long h;
+
+  @BeforeAll
+  static void start() throws Exception {
+    collector = RunningCollector.start(RunningCollector.config(dir));
+    h = Corpus.hourOf(System.currentTimeMillis());
+    RunningCollector.Reply stored = collector.post("/events/batch", Corpus.array(Corpus.events(h)));
+    assertEquals(201, stored.status(), stored.body());
+    assertEquals(Corpus.TOTAL_IN_DAY + 1, stored.json().getInteger("collected"));
+  }
+
+  @AfterAll
+  static void stop() {
+    collector.close();
+  }
+
+  @Test
+  void errorsPatternsAndReportAnswerOverHttp() throws Exception {
+    RunningCollector.Reply errors = collector.get("/analysis/errors?hours=24");
+    assertEquals(200, errors.status());
+    assertEquals(20, errors.json().getLong("total_errors"));
+    assertEquals(3, errors.json().getJsonArray("error_groups").size());
+    RunningCollector.Reply defaults = collector.get("/analysis/errors");
+    assertEquals(20, defaults.json().getLong("total_errors"), "hours defaults to 24");
+    RunningCollector.Reply patterns = collector.get("/analysis/patterns?days=1");
+    assertEquals(200, patterns.status());
+    assertEquals(1, patterns.json().getJsonArray("patterns").size());
+    assertEquals(7 * 24, collector.get("/analysis/patterns").json().getJsonObject("hourly_distribution").size());
+    RunningCollector.Reply report = collector.get("/analysis/report?hours=24");
+    assertEquals(200, report.status());
+    assertEquals(110, report.json().getJsonObject("duration_stats").getLong("p50"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/analysis/errors?hours=0", "/analysis/errors?hours=8761", "/analysis/report?hours=-1",
+    "/analysis/report?hours=1.5", "/analysis/patterns?days=366", "/analysis/patterns?days=x",
+    "/analysis/patterns?hours=1", "/analysis/errors?hours=1&hours=2"})
+  void refusesBadPeriodsWith400NamingTheParameter(String path) throws Exception {
+    RunningCollector.Reply reply = collector.get(path);
+    assertEquals(400, reply.status(), reply.body());
+    JsonObject body = reply.json();
+    assertTrue(body.getString("field").equals("hours") || body.getString("field").equals("days"), reply.body());
+  }
+
+  @Test
+  void deleteWithoutBeforeIs400AndDeleteRemovesExactlyTheOlderEvents() throws Exception {
+    RunningCollector.Reply missing = collector.delete("/events");
+    assertEquals(400, missing.status());
+    assertEquals("before", missing.json().getString("field"));
+    assertEquals(400, collector.delete("/events?before=yesterday").status());
+    // Only the 30-hour-old error is older than h - 29 hours; an event exactly at the bound would stay.
+    String before = Event.formatTime(h - 29 * Corpus.HOUR);
+    RunningCollector.Reply deleted = collector.delete("/events?before=" + before);
+    assertEquals(200, deleted.status(), deleted.body());
+    assertEquals(1, deleted.json().getInteger("deleted"));
+    assertEquals(404, collector.get("/events/old-error").status());
+    assertEquals(0, collector.delete("/events?before=" + before).json().getInteger("deleted"));
+    assertEquals(Corpus.TOTAL_IN_DAY, collector.get("/events/count").json().getLong("count"));
+    assertTrue(collector.get("/metrics").body().contains("event_collector_retention_deleted_total"));
+  }
+}

@@ -1,0 +1,355 @@
+package org.eventcollector.storage;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import org.eventcollector.Main;
+import org.eventcollector.config.Config;
+import org.eventcollector.config.ConfigKeys;
+import org.eventcollector.config.Defaults;
+import org.eventcollector.mirror.StandInMcpServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A collector with {@code session_buddy} storage against the stand-in MCP server, end to end over HTTP. */
+@ExtendWith(VertxExtension.class)
+class SessionBuddyMirrorTest {
+
+  private static final String[] SYSTEMS = {"mahavishnu", "crackerjack", "akosha"};
+
+  @TempDir
+  Path dir;
+  private Vertx vertx;
+  private WebClient web;
+  private StandInMcpServer standIn;
+  private final List<Main.Node> nodes = new ArrayList<>();
+
+  @BeforeEach
+  void start(Vertx vertx) throws Exception {
+    this.vertx = vertx;
+    web = WebClient.create(vertx);
+    standIn = new StandInMcpServer(vertx);
+    await(standIn.start(0));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (Main.Node node : nodes) {
+      node.close(10_000);
+    }
+    await(standIn.stop());
+    web.close();
+  }
+
+  private Main.Node node() throws Exception {
+    JsonObject config = Defaults.config();
+    Config.set(config, ConfigKeys.Http.PORT, 0);
+    Config.set(config, ConfigKeys.Storage.BACKEND, "session_buddy");
+    Config.set(config, ConfigKeys.Storage.SQLITE_PATH, dir.resolve("events.db").toString());
+    Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_URL, standIn.url());
+    Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_RETRY_MS, 20);
+    Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_TIMEOUT_MS, 2_000);
+    Main.Node node = Main.Node.start(config).get(60, TimeUnit.SECONDS);
+    nodes.add(node);
+    return node;
+  }
+
+  private void close(Main.Node node) {
+    node.close(10_000);
+    nodes.remove(node);
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private static JsonObject event(String id, String system, String correlation, String title, String description) {
+    return new JsonObject().put("event_id", id).put("source_system", system).put("event_type", "workflow.step")
+      .put("title", title).put("description", description).put("correlation_id", correlation)
+      .put("data", new JsonObject().put("n", id)).put("tags", new JsonArray().add("test"));
+  }
+
+  private void ingest(Main.Node node, List<JsonObject> events) throws Exception {
+    HttpResponse<io.vertx.core.buffer.Buffer> response = await(web.post(node.main().httpPort(), "127.0.0.1", "/events/batch")
+      .sendJson(new JsonArray(new ArrayList<>(events))));
+    assertEquals(201, response.statusCode(), response.bodyAsString());
+    assertEquals(events.size(), response.bodyAsJsonObject().getInteger("collected"), response.bodyAsString());
+  }
+
+  private JsonObject health(Main.Node node) throws Exception {
+    HttpResponse<io.vertx.core.buffer.Buffer> response = await(web.get(node.main().httpPort(), "127.0.0.1", "/health").send());
+    assertEquals(200, response.statusCode(), response.bodyAsString());
+    return response.bodyAsJsonObject();
+  }
+
+  /** Polls {@code /health} until {@code condition} holds (at most 30 s); returns the last answer. */
+  private JsonObject healthUntil(Main.Node node, Predicate<JsonObject> condition) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    JsonObject health = health(node);
+    while (!condition.test(health)) {
+      assertTrue(System.currentTimeMillis() < deadline, "health never matched: " + health.encodePrettily());
+      Thread.sleep(20);
+      health = health(node);
+    }
+    return health;
+  }
+
+  private static JsonObject mirror(JsonObject health) {
+    return health.getJsonObject("storage").getJsonObject("session_buddy");
+  }
+
+  private static boolean drained(JsonObject health) {
+    return "healthy".equals(health.getString("status")) && mirror(health).getLong("outbox_depth") == 0;
+  }
+
+  private List<String> eventEntities() {
+    return standIn.entities().values().stream().filter(e -> "event".equals(e.getString("entity_type")))
+      .map(e -> e.getString("name")).toList();
+  }
+
+  private void awaitEntities(int events) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (eventEntities().size() < events) {
+      assertTrue(System.currentTimeMillis() < deadline, "only " + eventEntities().size() + " of " + events + " mirrored");
+      Thread.sleep(20);
+    }
+  }
+
+  /** The relations the mapping promises for events stored in this order. */
+  private static Set<String> expectedRelations(List<JsonObject> events) {
+    Set<String> relations = new HashSet<>();
+    Map<String, String> last = new HashMap<>();
+    for (JsonObject e : events) {
+      String id = e.getString("event_id");
+      relations.add(id + " emitted_by system:" + e.getString("source_system"));
+      String correlation = e.getString("correlation_id");
+      if (correlation != null) {
+        relations.add(id + " part_of correlation:" + correlation);
+        String previous = last.put(correlation, id);
+        if (previous != null) {
+          relations.add(id + " follows " + previous);
+        }
+      }
+    }
+    return relations;
+  }
+
+  private List<String> relations() {
+    return standIn.relations().stream().map(r -> r.getString("from_entity") + " " + r.getString("relation_type") + " "
+      + r.getString("to_entity")).toList();
+  }
+
+  private void assertMirroredExactlyOnce(List<JsonObject> events) {
+    assertEquals(events.stream().map(e -> e.getString("event_id")).toList(), eventEntities(), "event entities in commit order");
+    List<String> relations = relations();
+    assertEquals(relations.size(), new HashSet<>(relations).size(), "a relation was made twice: " + relations);
+    assertEquals(expectedRelations(events), new HashSet<>(relations));
+  }
+
+  @Test
+  void mirrorsACorrelatedWorkflowAsEntitiesAndRelations() throws Exception {
+    Main.Node node = node();
+    List<JsonObject> events = List.of(
+      event("wf1-start", "mahavishnu", "wf-1", "Workflow started", "deploy api"),
+      event("wf1-test", "crackerjack", "wf-1", "Tests failed", ""),
+      event("lonely", "akosha", null, "", ""),
+      event("wf1-done", "mahavishnu", "wf-1", "Workflow complete", "took 5 s"));
+    ingest(node, events);
+    awaitEntities(4);
+    healthUntil(node, SessionBuddyMirrorTest::drained);
+
+    Map<String, JsonObject> entities = standIn.entities();
+    assertEquals(List.of("system:mahavishnu", "correlation:wf-1", "wf1-start", "system:crackerjack", "wf1-test",
+      "system:akosha", "lonely", "wf1-done"), List.copyOf(entities.keySet()));
+    assertEquals("system", entities.get("system:crackerjack").getString("entity_type"));
+    assertEquals("correlation", entities.get("correlation:wf-1").getString("entity_type"));
+    JsonObject start = entities.get("wf1-start");
+    assertEquals("event", start.getString("entity_type"));
+    assertEquals(List.of("Workflow started", "deploy api"), start.getJsonArray("observations").getList());
+    assertEquals(List.of("Tests failed"), entities.get("wf1-test").getJsonArray("observations").getList());
+    assertTrue(entities.get("lonely").getJsonArray("observations").isEmpty());
+    JsonObject properties = start.getJsonObject("properties");
+    assertEquals("mahavishnu", properties.getString("source_system"));
+    assertEquals("workflow.step", properties.getString("event_type"));
+    assertEquals("info", properties.getString("severity"));
+    assertEquals("wf-1", properties.getString("correlation_id"));
+    assertEquals("wf1-start", properties.getJsonObject("data").getString("n"));
+    assertEquals(List.of("test"), properties.getJsonArray("tags").getList());
+    assertTrue(properties.getString("timestamp").endsWith("Z"));
+    assertFalse(properties.containsKey("title") || properties.containsKey("description"));
+
+    List<String> relations = relations();
+    assertEquals(Set.of(
+      "wf1-start emitted_by system:mahavishnu", "wf1-start part_of correlation:wf-1",
+      "wf1-test emitted_by system:crackerjack", "wf1-test part_of correlation:wf-1", "wf1-test follows wf1-start",
+      "lonely emitted_by system:akosha",
+      "wf1-done emitted_by system:mahavishnu", "wf1-done part_of correlation:wf-1", "wf1-done follows wf1-test"),
+      new HashSet<>(relations));
+    assertEquals(9, relations.size());
+    long creates = standIn.calls().stream().filter(c -> c.getString("tool").equals("create_entity")).count();
+    assertEquals(entities.size(), creates, "each entity created with one call");
+
+    JsonObject health = health(node);
+    assertEquals("session_buddy", health.getJsonObject("storage").getString("storage_type"));
+    assertEquals(true, mirror(health).getBoolean("reachable"));
+    assertEquals(0L, mirror(health).getLong("failures"));
+    HttpResponse<io.vertx.core.buffer.Buffer> trace = await(web.get(node.main().httpPort(), "127.0.0.1",
+      "/events/correlation/wf-1").send());
+    assertEquals(3, trace.bodyAsJsonObject().getInteger("count"));
+  }
+
+  @Test
+  void aServerDownForAWhileThenBackReceivesEverythingOnceInOrder() throws Exception {
+    Main.Node node = node();
+    List<JsonObject> events = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      events.add(event("before-" + i, SYSTEMS[i % 3], "c-" + (i % 2), "before " + i, ""));
+    }
+    ingest(node, events);
+    awaitEntities(5);
+    healthUntil(node, SessionBuddyMirrorTest::drained);
+
+    await(standIn.stop());
+    List<JsonObject> during = new ArrayList<>();
+    for (int batch = 0; batch < 3; batch++) {
+      List<JsonObject> part = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        int n = batch * 20 + i;
+        part.add(event("during-" + n, SYSTEMS[n % 3], n % 5 == 4 ? null : "c-" + (n % 4), "during " + n, "d"));
+      }
+      ingest(node, part);
+      during.addAll(part);
+    }
+    events.addAll(during);
+    JsonObject degraded = healthUntil(node, h -> "degraded".equals(h.getString("status"))
+      && Boolean.FALSE.equals(mirror(h).getBoolean("reachable")));
+    assertEquals(60L, mirror(degraded).getLong("outbox_depth"));
+    assertTrue(mirror(degraded).getLong("failures") > 0);
+    assertTrue(mirror(degraded).getLong("oldest_pending_age_ms") >= 0);
+    HttpResponse<io.vertx.core.buffer.Buffer> count = await(web.get(node.main().httpPort(), "127.0.0.1", "/events/count").send());
+    assertEquals(65, count.bodyAsJsonObject().getInteger("count"), "queries work while the mirror waits");
+    String metrics = await(web.get(node.main().httpPort(), "127.0.0.1", "/metrics").send()).bodyAsString();
+    assertTrue(metrics.contains("event_collector_mirror_outbox_depth 60.0"), "depth metric");
+    assertTrue(metrics.contains("event_collector_mirror_failures_total"), "failure metric");
+
+    // Back, but failing twice and losing three answers after applying the call.
+    standIn.failNextCalls(2);
+    standIn.loseNextAnswers(3);
+    await(standIn.start(0));
+    awaitEntities(65);
+    JsonObject healthy = healthUntil(node, SessionBuddyMirrorTest::drained);
+    assertEquals(true, mirror(healthy).getBoolean("reachable"));
+    assertMirroredExactlyOnce(events);
+    assertTrue(standIn.initializations() >= 2, "a new session after the restart");
+    assertTrue(metrics(node).contains("event_collector_mirror_lag_seconds_count"));
+  }
+
+  private String metrics(Main.Node node) throws Exception {
+    return await(web.get(node.main().httpPort(), "127.0.0.1", "/metrics").send()).bodyAsString();
+  }
+
+  @Test
+  void aRestartWithAFullOutboxResumesAndACrashBeforeACheckpointRepeatsNothing() throws Exception {
+    await(standIn.stop());
+    Main.Node first = node();
+    List<JsonObject> events = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      events.add(event("r-" + i, SYSTEMS[i % 3], i % 3 == 2 ? "run-b" : "run-a", "step " + i, ""));
+    }
+    ingest(first, events);
+    JsonObject waiting = healthUntil(first, h -> "degraded".equals(h.getString("status")));
+    assertEquals(30L, mirror(waiting).getLong("outbox_depth"));
+    close(first);
+
+    Path db = dir.resolve("events.db");
+    List<Object[]> outbox = new ArrayList<>();
+    try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = conn.createStatement();
+         ResultSet rows = st.executeQuery("SELECT seq, enqueued_at FROM mirror_outbox ORDER BY seq")) {
+      while (rows.next()) {
+        outbox.add(new Object[] {rows.getLong(1), rows.getLong(2)});
+      }
+    }
+    assertEquals(30, outbox.size(), "the outbox survived the shutdown");
+
+    await(standIn.start(0));
+    Main.Node second = node();
+    awaitEntities(30);
+    healthUntil(second, SessionBuddyMirrorTest::drained);
+    assertMirroredExactlyOnce(events);
+    close(second);
+    List<String> relationsBefore = relations();
+    Map<String, JsonObject> entitiesBefore = standIn.entities();
+
+    // As if the second run had died after its calls but before its checkpoint.
+    try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = conn.createStatement()) {
+      st.execute("DELETE FROM mirror_graph");
+      try (PreparedStatement insert = conn.prepareStatement("INSERT INTO mirror_outbox (seq, enqueued_at) VALUES (?, ?)")) {
+        for (Object[] row : outbox) {
+          insert.setLong(1, (Long) row[0]);
+          insert.setLong(2, (Long) row[1]);
+          insert.executeUpdate();
+        }
+      }
+      st.execute("UPDATE mirror_state SET value = " + outbox.get(outbox.size() - 1)[0] + " WHERE key = 'started'");
+    }
+    Main.Node third = node();
+    JsonObject resumed = healthUntil(third, h -> drained(h) && mirror(h).getLong("mirrored") == 30);
+    assertEquals(0L, mirror(resumed).getLong("failures"));
+    assertEquals(relationsBefore, relations(), "no relation made again");
+    assertEquals(entitiesBefore, standIn.entities(), "no entity made again");
+    close(third);
+    try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = conn.createStatement();
+         ResultSet rows = st.executeQuery("SELECT COUNT(*) FROM mirror_outbox")) {
+      rows.next();
+      assertEquals(0, rows.getInt(1));
+    }
+  }
+
+  @Test
+  void anEventDeletedBeforeItWasMirroredIsSkippedAndTheRestFollows() throws Exception {
+    await(standIn.stop());
+    Main.Node first = node();
+    List<JsonObject> old = List.of(
+      event("old-1", "mahavishnu", "wf-old", "old", "").put("timestamp", "2020-01-01T00:00:00Z"),
+      event("old-2", "mahavishnu", "wf-old", "old", "").put("timestamp", "2020-01-01T00:00:01Z"));
+    ingest(first, old);
+    List<JsonObject> recent = List.of(event("new-1", "akosha", "wf-old", "new", ""));
+    ingest(first, recent);
+    HttpResponse<io.vertx.core.buffer.Buffer> deleted = await(web.delete(first.main().httpPort(), "127.0.0.1",
+      "/events?before=2021-01-01T00:00:00Z").send());
+    assertEquals(2, deleted.bodyAsJsonObject().getInteger("deleted"), deleted.bodyAsString());
+    close(first);
+
+    await(standIn.start(0));
+    Main.Node second = node();
+    JsonObject health = healthUntil(second, h -> drained(h) && mirror(h).getLong("mirrored") == 1);
+    assertEquals(0L, mirror(health).getLong("failures"));
+    assertMirroredExactlyOnce(recent);
+  }
+}
