@@ -300,6 +300,95 @@ final class PgEventStore implements EventStore {
     });
   }
 
+  /** Rows per read of the error-group pass. */
+  private static final int PASS_CHUNK = 2_000;
+
+  @Override
+  public Future<Map<Long, Long>> hourly(EventQuery query) {
+    PgFilter filter = PgFilter.of(query);
+    String text = "SELECT (CASE WHEN ts >= 0 THEN ts / 3600000 ELSE (ts - 3599999) / 3600000 END) AS h, COUNT(*) AS n"
+      + " FROM events" + filter.whereClause() + " GROUP BY h ORDER BY h";
+    return pool.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+      Map<Long, Long> counts = new LinkedHashMap<>();
+      for (Row row : rows) {
+        counts.put(row.getLong(0) * 3_600_000L, row.getLong(1));
+      }
+      return counts;
+    });
+  }
+
+  @Override
+  public Future<DurationStats> durations(EventQuery query, boolean percentiles) {
+    PgFilter filter = PgFilter.of(query);
+    filter.clause("duration_ms IS NOT NULL");
+    if (!percentiles) {
+      String text = "SELECT COUNT(duration_ms), MIN(duration_ms), MAX(duration_ms), AVG(duration_ms)::float8 FROM events"
+        + filter.whereClause();
+      return pool.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+        Row row = rows.iterator().next();
+        long n = row.getLong(0);
+        return n == 0 ? DurationStats.EMPTY : new DurationStats(n, row.getLong(1), row.getLong(2),
+          ((Number) row.getValue(3)).doubleValue(), null, null, null);
+      });
+    }
+    // One sort: row numbers over the ordered durations, keeping the nearest ranks asked for
+    // (integer arithmetic, as DurationStats.rank).
+    String text = "SELECT rn, d, n, a FROM (SELECT duration_ms AS d, ROW_NUMBER() OVER (ORDER BY duration_ms) AS rn,"
+      + " COUNT(*) OVER () AS n, (AVG(duration_ms) OVER ())::float8 AS a FROM events" + filter.whereClause() + ") ranked"
+      + " WHERE rn = 1 OR rn = n OR rn = GREATEST(1, (n * 50 + 99) / 100) OR rn = GREATEST(1, (n * 95 + 99) / 100)"
+      + " OR rn = GREATEST(1, (n * 99 + 99) / 100)";
+    return pool.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
+      Map<Long, Long> byRank = new java.util.HashMap<>();
+      long n = 0;
+      double avg = 0;
+      for (Row row : rows) {
+        byRank.put(row.getLong(0), row.getLong(1));
+        n = row.getLong(2);
+        avg = ((Number) row.getValue(3)).doubleValue();
+      }
+      if (n == 0) {
+        return DurationStats.EMPTY;
+      }
+      return new DurationStats(n, byRank.get(1L), byRank.get(n), avg, byRank.get(DurationStats.rank(50, n)),
+        byRank.get(DurationStats.rank(95, n)), byRank.get(DurationStats.rank(99, n)));
+    });
+  }
+
+  @Override
+  public Future<ErrorGroups> errorGroups(EventQuery query) {
+    // A streaming pass through a server-side cursor: at most PASS_CHUNK rows in memory at a time,
+    // each folded into its group.
+    PgFilter filter = PgFilter.of(SqliteEventStore.severitiesListed(query));
+    String text = "SELECT event_id, ts, source_system, event_type, title, substr(description, 1, "
+      + org.eventcollector.event.Fingerprint.DESCRIPTION_CHARS + "), exact FROM events" + filter.whereClause();
+    ErrorGroups groups = new ErrorGroups();
+    return pool.withTransaction(conn -> conn.prepare(text).compose(statement -> {
+      io.vertx.sqlclient.Cursor cursor = statement.cursor(Tuple.from(filter.params));
+      return readAll(cursor, groups).eventually(cursor::close);
+    })).map(v -> groups);
+  }
+
+  private static Future<Void> readAll(io.vertx.sqlclient.Cursor cursor, ErrorGroups groups) {
+    return cursor.read(PASS_CHUNK).compose(rows -> {
+      for (Row row : rows) {
+        String title = row.getString(4);
+        String description = row.getString(5);
+        String exact = row.getString(6);
+        if (exact != null) {
+          JsonObject fields = new JsonObject(exact);
+          title = fields.getString("title", title);
+          String full = fields.getString("description");
+          if (full != null) {
+            description = full.substring(0, full.offsetByCodePoints(0,
+              Math.min(full.codePointCount(0, full.length()), org.eventcollector.event.Fingerprint.DESCRIPTION_CHARS)));
+          }
+        }
+        groups.add(row.getString(0), row.getLong(1), row.getString(2), row.getString(3), title, description);
+      }
+      return cursor.hasMore() ? readAll(cursor, groups) : Future.succeededFuture();
+    });
+  }
+
   /** The exact values of the text fields holding U+0000, as JSON (which escapes it), or null. */
   static String exact(Event e) {
     JsonObject exact = new JsonObject();
