@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** {@code search} over a known corpus: the FTS5 trigram index on SQLite, the same answers in memory. */
 @ExtendWith(VertxExtension.class)
+@ExtendWith(PostgresServer.class)
 class FullTextSearchTest {
 
   private static final long T0 = Event.parseTime("2026-11-01T00:00:00Z");
@@ -59,6 +60,9 @@ class FullTextSearchTest {
     JsonObject conf = Defaults.config();
     Config.set(conf, ConfigKeys.Storage.BACKEND, backend);
     Config.set(conf, ConfigKeys.Storage.SQLITE_PATH, dir.resolve("events.db").toString());
+    if (backend.equals("postgres")) {
+      PostgresServer.get().configure(conf);
+    }
     storage = await(vertx.deployVerticle(StorageVerticle.class, new DeploymentOptions().setConfig(conf)));
     JsonArray events = new JsonArray();
     int i = 0;
@@ -72,7 +76,7 @@ class FullTextSearchTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"sqlite", "memory"})
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   void findsWordsInTitleOrDescriptionCaseInsensitively(String backend, Vertx vertx) throws Exception {
     start(vertx, backend);
     assertEquals(List.of("e1", "e6"), search(vertx, "kubernetes"));
@@ -85,7 +89,7 @@ class FullTextSearchTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"sqlite", "memory"})
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   void matchesTermsShorterThanATrigramWithinTheOtherTerms(String backend, Vertx vertx) throws Exception {
     start(vertx, backend);
     assertEquals(List.of("e7"), search(vertx, "ab"));
@@ -95,7 +99,7 @@ class FullTextSearchTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"sqlite", "memory"})
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   void treatsPercentUnderscoreStarAndQuotesLiterally(String backend, Vertx vertx) throws Exception {
     start(vertx, backend);
     assertEquals(List.of("e2"), search(vertx, "%"));

@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Deleting old events: exactly the strictly older ones, in chunks, at start when retention is on. */
 @ExtendWith(VertxExtension.class)
+@ExtendWith(PostgresServer.class)
 class RetentionTest {
 
   private static final long DAY = 86_400_000L;
@@ -39,6 +40,9 @@ class RetentionTest {
     JsonObject conf = Defaults.config();
     Config.set(conf, ConfigKeys.Storage.BACKEND, backend);
     Config.set(conf, ConfigKeys.Storage.SQLITE_PATH, dir.resolve("events.db").toString());
+    if (backend.equals("postgres")) {
+      PostgresServer.get().configure(conf);
+    }
     return conf;
   }
 
@@ -50,7 +54,7 @@ class RetentionTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"sqlite", "memory"})
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   void deletesExactlyTheEventsStrictlyOlderInChunks(String backend, Vertx vertx) throws Exception {
     await(vertx.deployVerticle(StorageVerticle.class, new DeploymentOptions().setConfig(conf(backend))));
     long t0 = Event.parseTime("2026-01-01T00:00:00Z");
