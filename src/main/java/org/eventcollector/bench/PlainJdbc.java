@@ -9,8 +9,11 @@ import javax.sql.DataSource;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -52,30 +55,51 @@ final class PlainJdbc {
 
   /**
    * Fills events {@code from} (inclusive) to {@code to} (exclusive) with ids {@code q-<i>}; each
-   * million spans the seven days before {@code end}, so any size spreads evenly over the week.
+   * million spans the seven days before {@code end}, so any size spreads evenly over the week. For
+   * speed the secondary indexes and the search trigger are dropped while rows go in, then built
+   * again from their own stored SQL, so the file ends with exactly the store's schema.
    */
   static void fill(Path file, long from, long to, long end) throws Exception {
     DataSource source = SqliteFiles.dataSource(file, false, false, 64, 256);
     SqliteFiles.migrate(source);
-    try (Connection conn = source.getConnection();
-         PreparedStatement insert = conn.prepareStatement(SqliteFiles.statement("insert-event"));
-         PreparedStatement tag = conn.prepareStatement(SqliteFiles.statement("insert-tag"))) {
-      try (Statement st = conn.createStatement()) {
-        st.execute("PRAGMA synchronous = OFF");
-        st.execute("PRAGMA cache_size = -1048576");
-      }
-      conn.setAutoCommit(false);
-      for (long i = from; i < to; i++) {
-        bind(insert, tag, Events.event(String.format("q-%010d", i), i), i + 1, timestamp(i, end));
-        if ((i + 1) % 20_000 == 0 || i == to - 1) {
-          insert.executeBatch();
-          tag.executeBatch();
-          conn.commit();
+    try (Connection conn = source.getConnection(); Statement st = conn.createStatement()) {
+      st.execute("PRAGMA synchronous = OFF");
+      st.execute("PRAGMA cache_size = -1048576");
+      List<String> rebuild = new ArrayList<>();
+      try (ResultSet rs = st.executeQuery("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+        + " AND ((type = 'index' AND tbl_name IN ('events', 'event_tags')) OR (type = 'trigger' AND name = 'events_fts_insert'))"
+        + " ORDER BY type")) {
+        while (rs.next()) {
+          rebuild.add(rs.getString(3));
+          rebuild.add(0, "DROP " + rs.getString(1).toUpperCase(java.util.Locale.ROOT) + " " + rs.getString(2));
         }
       }
-      try (Statement st = conn.createStatement()) {
-        st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+      conn.setAutoCommit(false);
+      int drops = (int) rebuild.stream().filter(q -> q.startsWith("DROP ")).count();
+      for (String drop : rebuild.subList(0, drops)) {
+        st.execute(drop);
       }
+      conn.commit();
+      try (PreparedStatement insert = conn.prepareStatement(SqliteFiles.statement("insert-event"));
+           PreparedStatement tag = conn.prepareStatement(SqliteFiles.statement("insert-tag"))) {
+        for (long i = from; i < to; i++) {
+          bind(insert, tag, Events.event(String.format("q-%010d", i), i), i + 1, timestamp(i, end));
+          if ((i + 1) % 20_000 == 0 || i == to - 1) {
+            insert.executeBatch();
+            tag.executeBatch();
+            conn.commit();
+          }
+        }
+      }
+      for (String create : rebuild.subList(drops, rebuild.size())) {
+        if (create.startsWith("CREATE TRIGGER")) {
+          st.execute("INSERT INTO events_fts (rowid, title, description) SELECT seq, title, description FROM events WHERE seq > " + from);
+        }
+        st.execute(create);
+      }
+      conn.commit();
+      conn.setAutoCommit(true);
+      st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
     }
   }
 
