@@ -422,7 +422,7 @@ final class Scenarios implements AutoCloseable {
   }
 
   private boolean streamVariant(Target target, WebSocketClient sockets, HttpClient client, int clients) throws Exception {
-    String variant = clients + " clients at " + options.streamRate + " events/s";
+    String variant = clients + (clients == 1 ? " client" : " clients") + " at " + options.streamRate + " events/s";
     Latencies latency = new Latencies();
     AtomicLong received = new AtomicLong();
     AtomicLong dropped = new AtomicLong();
