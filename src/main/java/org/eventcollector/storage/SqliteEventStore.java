@@ -9,7 +9,6 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.eventcollector.event.Event;
 import org.eventcollector.event.EventQuery;
@@ -21,6 +20,10 @@ import org.sqlite.SQLiteDataSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -50,6 +53,7 @@ final class SqliteEventStore implements EventStore {
   private Pool reader;
   private long nextSeq;
   private long totalEvents;
+  private Connection writeConnection;
 
   SqliteEventStore(Vertx vertx, Path path, boolean fullSync, int cacheMb, int mmapMb, int readers) {
     this.vertx = vertx;
@@ -103,40 +107,8 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<long[]> insert(List<Event> events) {
-    return writer.withTransaction(conn -> existing(conn, events).compose(known -> {
-      long[] seqs = new long[events.size()];
-      Set<String> seen = new HashSet<>(known);
-      List<Tuple> rows = new ArrayList<>(events.size());
-      List<Tuple> tags = new ArrayList<>();
-      long seq = nextSeq;
-      for (int i = 0; i < events.size(); i++) {
-        Event e = events.get(i);
-        if (!seen.add(e.eventId())) {
-          seqs[i] = -1;
-          continue;
-        }
-        seqs[i] = seq;
-        rows.add(Tuple.from(new Object[] {seq, e.eventId(), e.timestamp(), e.sourceSystem(), e.eventType(),
-          e.severity().rank(), e.title(), e.description(), e.correlationId(), e.sourceComponent(), e.durationMs(),
-          e.data().encode(), new JsonArray(e.tags()).encode(), e.metadata().encode()}));
-        for (String tag : new HashSet<>(e.tags())) {
-          tags.add(Tuple.of(tag, seq));
-        }
-        seq++;
-      }
-      if (rows.isEmpty()) {
-        return Future.succeededFuture(seqs);
-      }
-      long last = seq;
-      Future<?> written = conn.preparedQuery(sql.get("insert-event")).executeBatch(rows);
-      if (!tags.isEmpty()) {
-        written = written.compose(r -> conn.preparedQuery(sql.get("insert-tag")).executeBatch(tags));
-      }
-      return written.map(r -> {
-        nextSeq = last;
-        return seqs;
-      });
-    })).onSuccess(seqs -> {
+    // The whole commit is one blocking task on the writer connection: one hand-off per commit.
+    return vertx.executeBlocking(() -> insertNow(events), true).onSuccess(seqs -> {
       for (long s : seqs) {
         if (s > 0) {
           totalEvents++;
@@ -145,19 +117,99 @@ final class SqliteEventStore implements EventStore {
     });
   }
 
-  private Future<Set<String>> existing(SqlConnection conn, List<Event> events) {
-    Future<Set<String>> found = Future.succeededFuture(new HashSet<>());
+  private long[] insertNow(List<Event> events) throws SQLException {
+    Connection conn = writeConnection();
+    boolean committed = false;
+    try {
+      Set<String> seen = existingNow(conn, events);
+      long[] seqs = new long[events.size()];
+      long seq = nextSeq;
+      try (PreparedStatement insert = conn.prepareStatement(sql.get("insert-event"));
+           PreparedStatement tag = conn.prepareStatement(sql.get("insert-tag"))) {
+        boolean tags = false;
+        for (int i = 0; i < events.size(); i++) {
+          Event e = events.get(i);
+          if (!seen.add(e.eventId())) {
+            seqs[i] = -1;
+            continue;
+          }
+          seqs[i] = seq;
+          insert.setLong(1, seq);
+          insert.setString(2, e.eventId());
+          insert.setLong(3, e.timestamp());
+          insert.setString(4, e.sourceSystem());
+          insert.setString(5, e.eventType());
+          insert.setInt(6, e.severity().rank());
+          insert.setString(7, e.title());
+          insert.setString(8, e.description());
+          insert.setString(9, e.correlationId());
+          insert.setString(10, e.sourceComponent());
+          insert.setObject(11, e.durationMs());
+          insert.setString(12, e.data().encode());
+          insert.setString(13, new JsonArray(e.tags()).encode());
+          insert.setString(14, e.metadata().encode());
+          insert.addBatch();
+          for (String t : new HashSet<>(e.tags())) {
+            tag.setString(1, t);
+            tag.setLong(2, seq);
+            tag.addBatch();
+            tags = true;
+          }
+          seq++;
+        }
+        if (seq > nextSeq) {
+          insert.executeBatch();
+          if (tags) {
+            tag.executeBatch();
+          }
+        }
+      }
+      conn.commit();
+      committed = true;
+      nextSeq = seq;
+      return seqs;
+    } finally {
+      if (!committed) {
+        rollbackQuietly(conn);
+      }
+    }
+  }
+
+  private Set<String> existingNow(Connection conn, List<Event> events) throws SQLException {
+    Set<String> found = new HashSet<>();
     for (int from = 0; from < events.size(); from += IN_CHUNK) {
       List<Event> chunk = events.subList(from, Math.min(events.size(), from + IN_CHUNK));
-      String query = "SELECT event_id FROM events WHERE event_id IN (" + SqlFilter.marks(chunk.size()) + ")";
-      Tuple ids = Tuple.tuple();
-      chunk.forEach(e -> ids.addString(e.eventId()));
-      found = found.compose(set -> conn.preparedQuery(query).execute(ids).map(rows -> {
-        rows.forEach(row -> set.add(row.getString(0)));
-        return set;
-      }));
+      try (PreparedStatement select = conn.prepareStatement(
+        "SELECT event_id FROM events WHERE event_id IN (" + SqlFilter.marks(chunk.size()) + ")")) {
+        for (int i = 0; i < chunk.size(); i++) {
+          select.setString(i + 1, chunk.get(i).eventId());
+        }
+        try (ResultSet rs = select.executeQuery()) {
+          while (rs.next()) {
+            found.add(rs.getString(1));
+          }
+        }
+      }
     }
     return found;
+  }
+
+  /** The writer's own JDBC connection (opened on first use, on a worker thread), not in auto-commit. */
+  private Connection writeConnection() throws SQLException {
+    if (writeConnection == null) {
+      Connection conn = dataSource(false).getConnection();
+      conn.setAutoCommit(false);
+      writeConnection = conn;
+    }
+    return writeConnection;
+  }
+
+  private static void rollbackQuietly(Connection conn) {
+    try {
+      conn.rollback();
+    } catch (SQLException e) {
+      LOG.warn("Rollback failed: {}", e.getMessage());
+    }
   }
 
   @Override
@@ -232,11 +284,25 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<Integer> deleteBefore(long before, int chunk) {
-    return writer.withTransaction(conn -> conn.preparedQuery(sql.get("delete-chunk")).execute(Tuple.of(before, chunk)))
-      .map(rows -> {
-        totalEvents -= rows.rowCount();
-        return rows.rowCount();
-      });
+    return vertx.executeBlocking(() -> {
+      Connection conn = writeConnection();
+      boolean committed = false;
+      try (PreparedStatement delete = conn.prepareStatement(sql.get("delete-chunk"))) {
+        delete.setLong(1, before);
+        delete.setInt(2, chunk);
+        int deleted = delete.executeUpdate();
+        conn.commit();
+        committed = true;
+        return deleted;
+      } finally {
+        if (!committed) {
+          rollbackQuietly(conn);
+        }
+      }
+    }, true).map(deleted -> {
+      totalEvents -= deleted;
+      return deleted;
+    });
   }
 
   @Override
@@ -251,6 +317,14 @@ final class SqliteEventStore implements EventStore {
   @Override
   public Future<Void> close() {
     Future<Void> w = writer == null ? Future.succeededFuture() : writer.close();
+    if (writeConnection != null) {
+      Connection conn = writeConnection;
+      writeConnection = null;
+      w = w.compose(v -> vertx.executeBlocking(() -> {
+        conn.close();
+        return null;
+      }, true));
+    }
     Future<Void> r = reader == null ? Future.succeededFuture() : reader.close();
     return Future.join(w, r).mapEmpty();
   }
