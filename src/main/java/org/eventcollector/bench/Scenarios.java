@@ -206,6 +206,7 @@ final class Scenarios implements AutoCloseable {
       return;
     }
     Path cluster = Servers.clusterConfig(dir);
+    String previousConfig = System.getProperty("vertx.hazelcast.config");
     System.setProperty("vertx.hazelcast.config", cluster.toString());
     List<String> jvm = new ArrayList<>(HAZELCAST_JVM_OPTIONS);
     jvm.add("-Dvertx.hazelcast.config=" + cluster);
@@ -243,6 +244,11 @@ final class Scenarios implements AutoCloseable {
       stop(target);
       echo.close();
       children.remove(echo);
+      if (previousConfig == null) {
+        System.clearProperty("vertx.hazelcast.config");
+      } else {
+        System.setProperty("vertx.hazelcast.config", previousConfig);
+      }
     }
   }
 
