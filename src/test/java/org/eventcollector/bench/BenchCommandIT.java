@@ -60,9 +60,13 @@ class BenchCommandIT {
     List<JsonObject> stream = all.stream().filter(r -> r.getString("scenario").equals("stream")).toList();
     assertFalse(stream.isEmpty());
     for (JsonObject row : stream) {
-      // Either measured, or reported as missing, never a crash.
-      assertTrue(row.getDouble("p99_ms") != null || row.getString("note").contains("/events/stream"), row.encode());
+      assertNotNull(row.getDouble("p99_ms"), row.encode());
+      assertTrue(row.getString("note").contains("frames "), row.encode());
+      assertFalse(row.getString("note").contains("failed"), row.encode());
     }
+    List<JsonObject> report = all.stream().filter(r -> r.getString("variant").startsWith("/analysis/report")).toList();
+    assertEquals(1, report.size(), report.toString());
+    assertNotNull(report.get(0).getDouble("p99_ms"), report.get(0).encode());
     Set<String> footprint = all.stream().filter(r -> r.getString("scenario").equals("footprint"))
       .map(r -> r.getString("variant")).collect(Collectors.toSet());
     assertEquals(Set.of("DB bytes per event", "server RSS at rest", "server RSS under load"), footprint);
