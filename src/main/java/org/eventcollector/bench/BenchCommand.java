@@ -16,14 +16,14 @@ import java.util.concurrent.Callable;
 /** {@code bench <scenario>}: measures the collector against the limits of this machine, in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
   description = {"Benchmark the collector against the limits of this machine, measured in the same run.",
-    "Scenarios: ingest-http, ingest-batch, ingest-bus, ingest-embedded, query, stream, footprint, all."})
+    "Scenarios: ingest-http, ingest-batch, ingest-bus, ingest-embedded, query, stream, footprint, mirror, all."})
 public final class BenchCommand implements Callable<Integer> {
 
   static final List<String> SCENARIOS = List.of("ingest-http", "ingest-batch", "ingest-bus", "ingest-embedded",
-    "query", "stream", "footprint");
+    "query", "stream", "footprint", "mirror");
 
   @Parameters(index = "0", defaultValue = "all", paramLabel = "SCENARIO",
-    description = "ingest-http, ingest-batch, ingest-bus, ingest-embedded, query, stream, footprint or all (default)")
+    description = "ingest-http, ingest-batch, ingest-bus, ingest-embedded, query, stream, footprint, mirror or all (default)")
   String scenario;
 
   @Option(names = "--events", defaultValue = "100000", description = "Events per ingest measurement (default ${DEFAULT-VALUE})")

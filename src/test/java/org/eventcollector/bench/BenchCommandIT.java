@@ -60,14 +60,28 @@ class BenchCommandIT {
     List<JsonObject> stream = all.stream().filter(r -> r.getString("scenario").equals("stream")).toList();
     assertFalse(stream.isEmpty());
     for (JsonObject row : stream) {
-      // Either measured, or reported as missing, never a crash.
-      assertTrue(row.getDouble("p99_ms") != null || row.getString("note").contains("/events/stream"), row.encode());
+      assertNotNull(row.getDouble("p99_ms"), row.encode());
+      assertTrue(row.getString("note").contains("frames "), row.encode());
+      assertFalse(row.getString("note").contains("failed"), row.encode());
     }
+    List<JsonObject> report = all.stream().filter(r -> r.getString("variant").startsWith("/analysis/report")).toList();
+    assertEquals(1, report.size(), report.toString());
+    assertNotNull(report.get(0).getDouble("p99_ms"), report.get(0).encode());
     Set<String> footprint = all.stream().filter(r -> r.getString("scenario").equals("footprint"))
       .map(r -> r.getString("variant")).collect(Collectors.toSet());
     assertEquals(Set.of("DB bytes per event", "server RSS at rest", "server RSS under load"), footprint);
     all.stream().filter(r -> r.getString("scenario").equals("footprint"))
       .forEach(r -> assertTrue(r.getDouble("value") > 0, r.encode()));
+    List<JsonObject> mirror = all.stream().filter(r -> r.getString("scenario").equals("mirror")).toList();
+    assertEquals(2, mirror.size(), mirror.toString());
+    for (JsonObject row : mirror) {
+      assertFalse(row.getString("note", "").startsWith("unavailable"), row.encode());
+      assertTrue(row.getDouble("events_per_second") > 0, row.encode());
+      assertTrue(row.getDouble("limit_per_second") > 0, row.encode());
+    }
+    assertTrue(mirror.get(0).getString("variant").startsWith("outbox drain"), mirror.get(0).encode());
+    assertNotNull(mirror.get(0).getDouble("p99_ms"), mirror.get(0).encode());
+    assertTrue(mirror.get(1).getString("variant").startsWith("ingest with session_buddy"), mirror.get(1).encode());
   }
 
   @Test
