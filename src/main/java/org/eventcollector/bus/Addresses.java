@@ -37,7 +37,7 @@ public final class Addresses {
   public static final String STORAGE_HEALTH = "events.storage.health";
   /** Request: {@code {group_by, query}}. Reply {@code {total, groups: {value: count}}}. Fails 400. */
   public static final String STORAGE_AGGREGATE = "events.storage.aggregate";
-  /** Request: {@code {after, query, limit}}. Reply {@code {events, last_seq}}: stored events after a commit position. Fails 404. */
+  /** Request: {@code {after: event_id, query, max}}. Reply {@code {events}}: at most max + 1 stored events committed after that event, in commit order, each with {@code _seq}. Fails 404 for an unknown id. */
   public static final String STORAGE_REPLAY = "events.storage.replay";
   /** Request: {@code {before}}. Reply {@code {deleted}}. Fails 400. */
   public static final String STORAGE_DELETE = "events.storage.delete";
