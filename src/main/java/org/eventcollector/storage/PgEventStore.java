@@ -227,23 +227,11 @@ final class PgEventStore implements EventStore {
 
   @Override
   public Future<Map<String, Long>> countBy(String column, EventQuery query) {
-    String expression = switch (column) {
-      case "source_system", "event_type", "severity" -> column;
-      case "source_component" -> "COALESCE(source_component, 'unknown')";
-      default -> throw new IllegalArgumentException("cannot group by " + column);
-    };
+    String expression = Grouping.expression(column);
     PgFilter filter = PgFilter.of(query);
     String text = "SELECT " + expression + " AS k, COUNT(*) AS n FROM events" + filter.whereClause()
       + " GROUP BY k ORDER BY n DESC, k";
-    return pool.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
-      Map<String, Long> counts = new LinkedHashMap<>();
-      for (Row row : rows) {
-        Object key = row.getValue(0);
-        String name = column.equals("severity") ? Severity.ofRank(((Number) key).intValue()).wire() : String.valueOf(key);
-        counts.put(name, row.getLong(1));
-      }
-      return counts;
-    });
+    return pool.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> Grouping.counts(rows, column));
   }
 
   @Override

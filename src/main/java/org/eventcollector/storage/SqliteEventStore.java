@@ -239,23 +239,11 @@ final class SqliteEventStore implements EventStore {
     if (windowOnly(query) && INDEX_LED.contains(column)) {
       return countByIndex(column, query);
     }
-    String expression = switch (column) {
-      case "source_system", "event_type", "severity" -> column;
-      case "source_component" -> "COALESCE(source_component, 'unknown')";
-      default -> throw new IllegalArgumentException("cannot group by " + column);
-    };
+    String expression = Grouping.expression(column);
     SqlFilter filter = SqlFilter.of(query);
     String text = "SELECT " + expression + " AS k, COUNT(*) AS n FROM events" + filter.whereClause()
       + " GROUP BY k ORDER BY n DESC, k";
-    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
-      Map<String, Long> counts = new LinkedHashMap<>();
-      for (Row row : rows) {
-        Object key = row.getValue(0);
-        String name = column.equals("severity") ? Severity.ofRank(((Number) key).intValue()).wire() : String.valueOf(key);
-        counts.put(name, row.getLong(1));
-      }
-      return counts;
-    });
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> Grouping.counts(rows, column));
   }
 
   @Override
