@@ -1,6 +1,11 @@
 package org.eventcollector.storage;
 
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+
+import java.util.HashMap;
+import java.util.Map;
 
 /** Duration statistics; every value null when no event has a duration. Percentiles are nearest-rank. */
 record DurationStats(long count, Long min, Long max, Double avg, Long p50, Long p95, Long p99) {
@@ -25,6 +30,26 @@ record DurationStats(long count, Long min, Long max, Double avg, Long p50, Long 
       percentiles ? sorted[(int) rank(50, n) - 1] : null,
       percentiles ? sorted[(int) rank(95, n) - 1] : null,
       percentiles ? sorted[(int) rank(99, n) - 1] : null);
+  }
+
+  /**
+   * From the rows of a ranked-durations query: {@code (rank, duration, count, average)}, holding
+   * the ranks of the minimum, the maximum and each percentile.
+   */
+  static DurationStats ofRanks(RowSet<Row> rows) {
+    Map<Long, Long> byRank = new HashMap<>();
+    long n = 0;
+    double avg = 0;
+    for (Row row : rows) {
+      byRank.put(row.getLong(0), row.getLong(1));
+      n = row.getLong(2);
+      avg = ((Number) row.getValue(3)).doubleValue();
+    }
+    if (n == 0) {
+      return EMPTY;
+    }
+    return new DurationStats(n, byRank.get(1L), byRank.get(n), avg, byRank.get(rank(50, n)),
+      byRank.get(rank(95, n)), byRank.get(rank(99, n)));
   }
 
   JsonObject toJson() {

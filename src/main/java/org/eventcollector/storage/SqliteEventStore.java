@@ -378,21 +378,7 @@ final class SqliteEventStore implements EventStore {
     String text = "SELECT rn, d, n, a FROM (SELECT duration_ms AS d, ROW_NUMBER() OVER (ORDER BY duration_ms) AS rn,"
       + " COUNT(*) OVER () AS n, AVG(duration_ms) OVER () AS a FROM events" + filter.whereClause() + ")"
       + " WHERE rn = 1 OR rn = n OR rn = (n * 50 + 99) / 100 OR rn = (n * 95 + 99) / 100 OR rn = (n * 99 + 99) / 100";
-    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
-      Map<Long, Long> byRank = new java.util.HashMap<>();
-      long n = 0;
-      double avg = 0;
-      for (Row row : rows) {
-        byRank.put(row.getLong(0), row.getLong(1));
-        n = row.getLong(2);
-        avg = ((Number) row.getValue(3)).doubleValue();
-      }
-      if (n == 0) {
-        return DurationStats.EMPTY;
-      }
-      return new DurationStats(n, byRank.get(1L), byRank.get(n), avg, byRank.get(DurationStats.rank(50, n)),
-        byRank.get(DurationStats.rank(95, n)), byRank.get(DurationStats.rank(99, n)));
-    });
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(DurationStats::ofRanks);
   }
 
   @Override
