@@ -18,7 +18,10 @@ public final class Ingest {
   static IngestService service(Vertx vertx, JsonObject config) {
     EventValidator validator = new EventValidator(new HashSet<>(Config.strings(config.getValue(ConfigKeys.SYSTEMS))),
       Config.integer(config, ConfigKeys.Http.MAX_EVENT_BYTES, 65536));
-    return new IngestService(vertx, validator, Config.integer(config, ConfigKeys.Http.MAX_BATCH_EVENTS, 1000));
+    // Several storage nodes write one PostgreSQL database: a write lost with a node may go to another.
+    boolean retryOnMemberLoss = "postgres".equals(Config.string(config, ConfigKeys.Storage.BACKEND, "sqlite"));
+    return new IngestService(vertx, validator, Config.integer(config, ConfigKeys.Http.MAX_BATCH_EVENTS, 1000),
+      retryOnMemberLoss);
   }
 
   /** Mounts the REST routes of section 3 on {@code router}. */

@@ -2,13 +2,10 @@ package org.eventcollector.ingest;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.eventcollector.bus.Addresses;
 import org.eventcollector.bus.CodedException;
 import org.eventcollector.bus.Failure;
 import org.eventcollector.event.Event;
@@ -27,16 +24,14 @@ import java.util.Set;
  */
 final class IngestService {
 
-  private static final DeliveryOptions STORAGE_TIMEOUT = new DeliveryOptions().setSendTimeout(30_000);
-
-  private final EventBus bus;
+  private final StorageWrites storage;
   private final EventValidator validator;
   private final CollectorMetrics metrics;
   private final int maxBatch;
   private final RateLimitLeases leases;
 
-  IngestService(Vertx vertx, EventValidator validator, int maxBatch) {
-    this.bus = vertx.eventBus();
+  IngestService(Vertx vertx, EventValidator validator, int maxBatch, boolean retryOnMemberLoss) {
+    this.storage = new StorageWrites(vertx, retryOnMemberLoss);
     this.validator = validator;
     this.metrics = CollectorMetrics.get();
     this.maxBatch = maxBatch;
@@ -202,8 +197,7 @@ final class IngestService {
   }
 
   private Future<JsonArray> store(JsonArray events) {
-    return bus.<JsonObject>request(Addresses.STORAGE_INSERT, new JsonObject().put("events", events), STORAGE_TIMEOUT)
-      .map(reply -> reply.body().getJsonArray("results"))
+    return storage.insert(events)
       .recover(e -> Future.failedFuture(new CodedException(Failure.UNAVAILABLE, storageMessage(e))));
   }
 
