@@ -53,7 +53,8 @@ final class StorageWrites {
   private final ClusterManager cluster;
   private final Set<Write> pending = new LinkedHashSet<>();
   private Context context;
-  private Set<String> members = Set.of();
+  /** The members at the last check; kept while no write is pending, so a loss meanwhile is still seen. */
+  private Set<String> members;
   private long timer = -1;
 
   StorageWrites(Vertx vertx, boolean retryOnMemberLoss) {
@@ -74,7 +75,9 @@ final class StorageWrites {
     Write write = new Write(body, System.nanoTime());
     pending.add(write);
     if (timer < 0) {
-      members = new HashSet<>(cluster.getNodes());
+      if (members == null) {
+        members = new HashSet<>(cluster.getNodes());
+      }
       timer = vertx.setPeriodic(CHECK_MS, id -> checkMembers());
     }
     attempt(write, TIMEOUT_MS);

@@ -1,6 +1,9 @@
 package org.eventcollector.cluster;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
@@ -58,14 +61,28 @@ class PostgresFailoverIT {
     String url = PostgresServer.get().newDatabase();
     Map<String, String> env = Map.of("EC_STORAGE", "postgres", "EC_PG_URL", url, "EC_PG_PASSWORD", PostgresServer.PASSWORD,
       "EC_RATE_LIMIT_PER_SECOND", "1000000", "EC_RATE_LIMIT_BURST", "1000000");
+    Vertx vertx = Vertx.vertx();
     try (ClusterFixture cluster = new ClusterFixture("pg-failover")) {
       ClusterFixture.Node victim = cluster.start("storage-1", "storage", env);
       ClusterFixture.Node survivor = cluster.start("storage-2", "storage", env);
       for (ClusterFixture.Node node : List.of(victim, survivor)) {
         node.await(Pattern.compile("PostgreSQL store open"), 60);
       }
-      ClusterFixture.Node ingest1 = cluster.start("ingest-1", "ingest,ratelimit", env);
+      ClusterFixture.Node ingest1 = cluster.start("ingest-1", "ingest,ratelimit,stream", env);
       ClusterFixture.Node ingest2 = cluster.start("ingest-2", "ingest,ratelimit", env);
+
+      // A live stream client on ingest-1 counts how often each event arrives.
+      Map<String, Integer> streamed = new ConcurrentHashMap<>();
+      WebSocketClient sockets = vertx.createWebSocketClient();
+      ClientWebSocket socket = sockets.webSocket();
+      socket.textMessageHandler(text -> {
+        String id = new JsonObject(text).getString("event_id");
+        if (id != null) {
+          streamed.merge(id, 1, Integer::sum);
+        }
+      });
+      socket.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ingest1.port)
+        .setURI("/events/stream?source_component=" + COMPONENT)).await(30, TimeUnit.SECONDS);
 
       Publishers publishers = new Publishers(List.of(ingest1.port, ingest2.port));
       publishers.start();
@@ -90,7 +107,7 @@ class PostgresFailoverIT {
       assertTrue(publishers.refused.isEmpty(), "requests refused with 4xx: " + publishers.refused);
       assertTrue(publishers.unfinished.isEmpty(), "items never acknowledged: " + publishers.unfinished);
 
-      Map<String, Integer> rows = storedRows(url);
+      Map<String, Integer> rows = storedRows(vertx, url);
       Set<String> twice = new HashSet<>();
       rows.forEach((id, n) -> {
         if (n > 1) {
@@ -114,6 +131,32 @@ class PostgresFailoverIT {
         + "longest wait " + longestWaitMs + " ms; first failures " + publishers.failureSamples);
       assertTrue(longestWaitMs < 15_000, "a request waited " + longestWaitMs + " ms after the kill");
       assertTrue(stored(survivor) > 0, "the survivor stored nothing");
+
+      // The stream: what the survivor stored after the kill arrives, nothing arrives twice, and
+      // only what the killed node committed without publishing it may be missing.
+      awaitTrue(() -> streamed.keySet().containsAll(publishers.ackedSentAfterKill), 30,
+        () -> "events stored after the kill never reached the stream");
+      Set<String> streamedTwice = new HashSet<>();
+      streamed.forEach((id, n) -> {
+        if (n > 1) {
+          streamedTwice.add(id);
+        }
+      });
+      Set<String> notStreamed = new HashSet<>(rows.keySet());
+      notStreamed.removeAll(streamed.keySet());
+      Set<String> strangers = new HashSet<>(streamed.keySet());
+      strangers.removeAll(rows.keySet());
+      System.out.printf("postgres failover: stream got %d events, %d twice, %d stored events never streamed%n",
+        streamed.size(), streamedTwice.size(), notStreamed.size());
+      assertTrue(streamedTwice.isEmpty(), "streamed twice: " + streamedTwice.stream().limit(5).toList());
+      assertTrue(strangers.isEmpty(), "streamed but not stored: " + strangers.stream().limit(5).toList());
+      for (ClusterFixture.Node node : List.of(ingest1, ingest2)) {
+        node.logText().lines().filter(line -> line.contains("pending storage writes again"))
+          .forEach(line -> System.out.println("postgres failover: " + node.name + ": " + line));
+      }
+      socket.close().await(10, TimeUnit.SECONDS);
+    } finally {
+      vertx.close().await(20, TimeUnit.SECONDS);
     }
   }
 
@@ -121,6 +164,7 @@ class PostgresFailoverIT {
   private static final class Publishers {
     final Set<String> acked = ConcurrentHashMap.newKeySet();
     final Set<String> unfinished = ConcurrentHashMap.newKeySet();
+    final Set<String> ackedSentAfterKill = ConcurrentHashMap.newKeySet();
     final AtomicLong killedAt = new AtomicLong(Long.MAX_VALUE);
     final AtomicLong firstAckAfterKill = new AtomicLong(Long.MAX_VALUE);
     final AtomicLong longestWaitAfterKill = new AtomicLong();
@@ -203,6 +247,7 @@ class PostgresFailoverIT {
           if (sentAt > kill) {
             firstAckAfterKill.accumulateAndGet(now, Math::min);
             ackedAfterKill.incrementAndGet();
+            ackedSentAfterKill.addAll(ids);
           }
           longestWaitAfterKill.accumulateAndGet(now - sentAt, Math::max);
         }
@@ -246,20 +291,18 @@ class PostgresFailoverIT {
   }
 
   /** Stored rows per event id, straight from the database. */
-  private static Map<String, Integer> storedRows(String url) throws Exception {
-    Vertx vertx = Vertx.vertx();
+  private static Map<String, Integer> storedRows(Vertx vertx, String url) throws Exception {
+    Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+      .connectingTo(PgConnectOptions.fromUri(url).setPassword(PostgresServer.PASSWORD)).using(vertx).build();
     try {
-      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
-        .connectingTo(PgConnectOptions.fromUri(url).setPassword(PostgresServer.PASSWORD)).using(vertx).build();
       Map<String, Integer> rows = new HashMap<>();
       for (Row row : pool.query("SELECT event_id, count(*) AS n FROM events GROUP BY event_id").execute()
         .await(60, TimeUnit.SECONDS)) {
         rows.put(row.getString("event_id"), row.getLong("n").intValue());
       }
-      pool.close().await(10, TimeUnit.SECONDS);
       return rows;
     } finally {
-      vertx.close().await(20, TimeUnit.SECONDS);
+      pool.close().await(10, TimeUnit.SECONDS);
     }
   }
 
