@@ -72,7 +72,7 @@ class PostgresClusterIT {
 
       a.kill();
       // The survivor needs no takeover; only the cluster's view of the dead member has to settle
-      // (until then a write sent to the dead node's consumers waits for the bus timeout, then 503).
+      // (a write sent to the dead node's consumers meanwhile is sent again once the cluster drops it).
       int collected = 0;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       for (int i = 0; collected < 20 && System.nanoTime() < deadline; i++) {
