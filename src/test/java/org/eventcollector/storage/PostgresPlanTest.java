@@ -135,10 +135,18 @@ class PostgresPlanTest {
     return plan(text, where.params, false, seqscan);
   }
 
-  /** The indexes of the partitioned table that the plan reads, by their parent's name. */
+  /**
+   * The indexes of the partitioned table that the plan reads in the partitions holding the events,
+   * by their parent's name (the partitions of the coming days are empty, without statistics).
+   */
   private Set<String> indexes(List<JsonObject> nodes) {
     Set<String> names = new TreeSet<>();
+    String last = partition(firstDay + 9);
     for (JsonObject node : nodes) {
+      String relation = node.getString("Relation Name");
+      if (relation != null && relation.startsWith("events_") && relation.compareTo(last) > 0) {
+        continue;
+      }
       String index = node.getString("Index Name");
       if (index != null) {
         names.add(parents.getOrDefault(index, index));
@@ -189,18 +197,17 @@ class PostgresPlanTest {
   @Test
   void filtersUseTheIndexesMadeForThem() {
     List<JsonObject> bySystem = planOfPage(new JsonObject().put("source_system", "oneiric").put("limit", 100));
-    // The partitions of the coming days are still empty; those holding events use the index.
-    assertEquals(Set.of("events_system_ts"), indexes(bySystem.stream()
-      .filter(n -> n.getString("Relation Name") == null || n.getString("Relation Name").compareTo(partition(firstDay + 9)) <= 0)
-      .toList()));
+    assertEquals(Set.of("events_system_ts"), indexes(bySystem));
     assertFalse(types(bySystem).contains("Sort"), types(bySystem).toString());
     List<JsonObject> bySeverity = planOfPage(new JsonObject().put("severity", "critical").put("limit", 100));
     assertTrue(indexes(bySeverity).contains("events_severity_ts"), indexes(bySeverity).toString());
     assertFalse(types(bySeverity).contains("Sort"), types(bySeverity).toString());
     assertEquals(Set.of("events_tags"), indexes(planOfPage(new JsonObject().put("tags", "rare").put("limit", 100), false)));
     assertEquals(Set.of("events_tags"), indexes(planOfPage(new JsonObject().put("any_tags", "rare,never").put("limit", 100), false)));
-    assertEquals(Set.of("events_text_trgm"),
-      indexes(planOfPage(new JsonObject().put("search", "rarething").put("limit", 100), false)));
+    // A page of a search may walk events_ts newest first over so few rows; the count cannot.
+    PgFilter search = PgFilter.of(parser.parse(new JsonObject().put("search", "rarething"), System.currentTimeMillis()));
+    assertEquals(Set.of("events_text_trgm"), indexes(plan("SELECT COUNT(*) FROM events" + search.whereClause(),
+      search.params, false, false)));
     EventQuery trace = parser.parse(new JsonObject().put("correlation_id", "corr-7"), System.currentTimeMillis())
       .withPage(1000, 0, EventQuery.SortField.TIMESTAMP, true);
     PgFilter where = PgFilter.of(trace);
