@@ -35,6 +35,10 @@ public interface ConfigKeys {
     String SESSION_BUDDY_RETRY_MS = "storage.session_buddy.retry_ms";
     String PG_URL = "storage.postgres.url";
     String PG_PASSWORD = "storage.postgres.password";
+    String PG_PASSWORD_FILE = "storage.postgres.password_file";
+    String PG_POOL_SIZE = "storage.postgres.pool_size";
+    String PG_PIPELINING_LIMIT = "storage.postgres.pipelining_limit";
+    String PG_PARTITIONS_AHEAD = "storage.postgres.partitions_ahead";
   }
 
   interface RateLimit {

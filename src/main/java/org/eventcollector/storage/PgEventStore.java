@@ -6,12 +6,14 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import org.eventcollector.config.Config;
+import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.event.Event;
 import org.eventcollector.event.EventQuery;
 import org.eventcollector.event.Severity;
@@ -22,57 +24,115 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * PostgreSQL through vertx-pg-client. Any number of collector nodes may write to one database at
- * once: every commit first locks the single row of {@code commit_clock} and takes its positions
- * ({@code seq}) from it, so positions follow commit order across all writers and a reader that sees
- * a position has already seen every smaller one.
+ * once: every commit first locks the single row of {@code commit_clock}, then hands positions
+ * ({@code seq}) to the ids that are new, so positions follow commit order across all writers, have
+ * no gap (the next stored position is always the last plus one), and a reader that sees a position
+ * has already seen every smaller one. Events live in one partition per UTC day of {@code ts}.
  */
 final class PgEventStore implements EventStore {
 
   /** The schema version this code writes; a database from a newer version is refused. */
-  static final int SCHEMA_VERSION = 1;
+  static final int SCHEMA_VERSION = 2;
   /** Key of the transaction-level advisory lock that serialises schema migrations. */
   static final long MIGRATION_LOCK = 0x4543_5343_4845_4D41L;
+  /** Key of the transaction-level advisory lock taken to create partitions. */
+  static final long PARTITION_LOCK = 0x4543_5041_5254_4954L;
+  static final long DAY = 86_400_000L;
+  /** How often the partitions of the coming days are created. */
+  static final long PARTITION_TIMER_MS = 3_600_000L;
+  /** Ids of dropped partitions removed from {@code event_ids} per transaction. */
+  static final int ID_CHUNK = 10_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(PgEventStore.class);
   private static final String COLUMNS = "seq, event_id, ts, source_system, event_type, severity, title, description, "
     + "correlation_id, source_component, duration_ms, data, tags, metadata, exact";
-  private static final String INSERT_EVENT = "INSERT INTO events (" + COLUMNS + ") VALUES "
-    + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (event_id) DO NOTHING RETURNING seq";
-  private static final String INSERT_TAG = "INSERT INTO event_tags (tag, seq) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-  private static final String ADVANCE_CLOCK = "UPDATE commit_clock SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq";
-  private static final String ADD_TOTAL = "UPDATE commit_clock SET total_events = total_events + $1 WHERE id = 1";
   private static final String LOCK_CLOCK = "SELECT last_seq FROM commit_clock WHERE id = 1 FOR UPDATE";
-  private static final String DELETE_CHUNK = "WITH gone AS (DELETE FROM events WHERE seq IN "
-    + "(SELECT seq FROM events WHERE ts < $1 ORDER BY ts LIMIT $2) RETURNING seq), "
-    + "gone_tags AS (DELETE FROM event_tags WHERE seq IN (SELECT seq FROM gone)) SELECT COUNT(*) FROM gone";
+  // Only the commit holding the clock row inserts here, so NOT EXISTS sees every id stored before
+  // and the row numbers are the positions of exactly the new ids; ON CONFLICT only guards.
+  private static final String CLAIM_IDS = "INSERT INTO event_ids (event_id, ts, seq)"
+    + " SELECT i.event_id, i.ts, $3::bigint + row_number() OVER (ORDER BY i.n)"
+    + " FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS i(event_id, ts, n)"
+    + " WHERE NOT EXISTS (SELECT 1 FROM event_ids x WHERE x.event_id = i.event_id)"
+    + " ON CONFLICT (event_id) DO NOTHING RETURNING event_id, seq";
+  private static final String INSERT_EVENTS = "INSERT INTO events (" + COLUMNS + ")"
+    + " SELECT u.seq, u.event_id, u.ts, u.source_system, u.event_type, u.severity, u.title, u.description,"
+    + " u.correlation_id, u.source_component, u.duration_ms, u.data,"
+    + " ARRAY(SELECT t FROM json_array_elements_text(u.tags::json) WITH ORDINALITY AS x(t, n) ORDER BY n),"
+    + " u.metadata, u.exact"
+    + " FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],"
+    + " $9::text[], $10::text[], $11::bigint[], $12::text[], $13::text[], $14::text[], $15::text[])"
+    + " AS u(seq, event_id, ts, source_system, event_type, severity, title, description, correlation_id,"
+    + " source_component, duration_ms, data, tags, metadata, exact)";
+  private static final String ADVANCE_CLOCK = "UPDATE commit_clock SET last_seq = last_seq + $1,"
+    + " total_events = total_events + $1 WHERE id = 1";
+  private static final String ADD_TOTAL = "UPDATE commit_clock SET total_events = total_events + $1 WHERE id = 1";
+  private static final String CREATE_PARTITIONS = "SELECT events_partition_create(d) FROM unnest($1::bigint[]) AS d";
+  private static final String PARTITIONS = "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i"
+    + " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass";
+  private static final String DELETE_CHUNK = "WITH gone AS (DELETE FROM events WHERE ts < $1 AND (ts, event_id) IN "
+    + "(SELECT ts, event_id FROM events WHERE ts < $1 ORDER BY ts LIMIT $2) RETURNING event_id), "
+    + "gone_ids AS (DELETE FROM event_ids WHERE event_id IN (SELECT event_id FROM gone)) SELECT COUNT(*) FROM gone";
+  // Ids below the first day kept whose event is gone: those of dropped partitions. An id whose
+  // partition was made again meanwhile (a late event) stays.
+  private static final String DELETE_DROPPED_IDS = "DELETE FROM event_ids WHERE event_id IN "
+    + "(SELECT x.event_id FROM event_ids x WHERE x.ts < $1 AND NOT EXISTS "
+    + "(SELECT 1 FROM events e WHERE e.ts = x.ts AND e.event_id = x.event_id AND e.ts < $1) LIMIT $2)";
+  private static final Pattern BOUNDS = Pattern.compile("FROM \\('?(-?\\d+)'?\\) TO \\('?(-?\\d+)'?\\)");
+  private static final Pattern PARTITION_NAME = Pattern.compile("events_[a-z0-9]+");
+
+  /** How to reach the database and how much of it to use. */
+  record Settings(String url, String password, String passwordFile, int poolSize, int pipeliningLimit, int partitionsAhead) {
+
+    static Settings of(JsonObject conf) {
+      return new Settings(Config.string(conf, ConfigKeys.Storage.PG_URL, ""),
+        Config.string(conf, ConfigKeys.Storage.PG_PASSWORD, ""),
+        Config.string(conf, ConfigKeys.Storage.PG_PASSWORD_FILE, ""),
+        Config.integer(conf, ConfigKeys.Storage.PG_POOL_SIZE, 8),
+        Config.integer(conf, ConfigKeys.Storage.PG_PIPELINING_LIMIT, 256),
+        Config.integer(conf, ConfigKeys.Storage.PG_PARTITIONS_AHEAD, 3));
+    }
+  }
 
   private final Vertx vertx;
-  private final String url;
-  private final String password;
-  private final int poolSize;
+  private final Settings settings;
+  /** Days (since 1970-01-01, UTC) known to have a partition; a commit creates the others first. */
+  private final Set<Long> partitionDays = ConcurrentHashMap.newKeySet();
   private PgConnectOptions connect;
   private Pool pool;
+  private long partitionTimer = -1;
   /** The error of the last commit when it failed; null once a commit succeeds. */
   private volatile String lastWriteError;
 
   PgEventStore(Vertx vertx, String url, String password, int poolSize) {
+    this(vertx, new Settings(url, password, "", poolSize, 256, 3));
+  }
+
+  PgEventStore(Vertx vertx, Settings settings) {
     this.vertx = vertx;
-    this.url = url;
-    this.password = password;
-    this.poolSize = poolSize;
+    this.settings = settings;
   }
 
   @Override
   public Future<Void> open() {
+    String url = settings.url();
     if (url == null || url.isBlank()) {
       return Future.failedFuture(new IllegalArgumentException(
         "storage.postgres.url (EC_PG_URL) is required for the postgres backend, e.g. postgresql://user@host:5432/db"));
@@ -83,23 +143,57 @@ final class PgEventStore implements EventStore {
       return Future.failedFuture(new IllegalArgumentException("storage.postgres.url is not a postgresql:// URL: "
         + e.getMessage()));
     }
+    String password;
+    try {
+      password = password(settings);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
     if (password != null && !password.isEmpty()) {
       connect.setPassword(password);
     }
-    connect.setCachePreparedStatements(true);
+    connect.setCachePreparedStatements(true).setPipeliningLimit(Math.max(1, settings.pipeliningLimit()));
     pool = PgBuilder.pool()
-      .with(new PoolOptions().setMaxSize(poolSize).setName("pg-" + connect.getHost() + "-" + connect.getDatabase()))
+      .with(new PoolOptions().setMaxSize(Math.max(1, settings.poolSize()))
+        .setName("pg-" + connect.getHost() + "-" + connect.getDatabase()))
       .connectingTo(connect)
       .using(vertx)
       .build();
-    return pool.withTransaction(this::migrate).compose(v -> pool.query("SELECT total_events FROM commit_clock").execute())
+    return pool.withTransaction(this::migrate)
+      .compose(v -> loadPartitions())
+      .compose(v -> createAhead())
+      .compose(v -> pool.query("SELECT total_events FROM commit_clock").execute())
       .map(rows -> {
-        LOG.info("PostgreSQL store open at {}:{}/{} ({} events)", connect.getHost(), connect.getPort(),
-          connect.getDatabase(), rows.iterator().next().getLong(0));
+        partitionTimer = vertx.setPeriodic(PARTITION_TIMER_MS, id -> createAhead()
+          .onFailure(e -> LOG.warn("Creating the partitions of the coming days failed: {}", e.getMessage())));
+        LOG.info("PostgreSQL store open at {}:{}/{} ({} events, {} partitions)", connect.getHost(), connect.getPort(),
+          connect.getDatabase(), rows.iterator().next().getLong(0), partitionDays.size());
         return (Void) null;
       })
       .recover(e -> close().transform(closed -> Future.failedFuture(new IllegalStateException("cannot open PostgreSQL database "
         + connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase() + ": " + e.getMessage(), e))));
+  }
+
+  /**
+   * The password: {@code storage.postgres.password} when set, else the contents of
+   * {@code storage.postgres.password_file} without its trailing line break, else none.
+   */
+  static String password(Settings settings) {
+    if (settings.password() != null && !settings.password().isEmpty()) {
+      return settings.password();
+    }
+    String file = settings.passwordFile();
+    if (file == null || file.isEmpty()) {
+      return "";
+    }
+    try {
+      String text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
+      return text.endsWith("\r\n") ? text.substring(0, text.length() - 2)
+        : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("cannot read storage.postgres.password_file (EC_STORAGE_POSTGRES_PASSWORD_FILE) "
+        + file + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + " " + e.getMessage()), e);
+    }
   }
 
   /** Brings the database to {@link #SCHEMA_VERSION}, one script per version, under a lock. */
@@ -139,64 +233,195 @@ final class PgEventStore implements EventStore {
     }
   }
 
+  /** The day (since 1970-01-01, UTC) of an epoch-millisecond time. */
+  static long day(long ts) {
+    return Math.floorDiv(ts, DAY);
+  }
+
+  /** The partitions of the database: name and the first day each holds. */
+  private Future<Map<String, Long>> partitions() {
+    return pool.query(PARTITIONS).execute().map(rows -> {
+      Map<String, Long> partitions = new TreeMap<>();
+      for (Row row : rows) {
+        Matcher bounds = BOUNDS.matcher(String.valueOf(row.getString(1)));
+        if (bounds.find()) {
+          partitions.put(row.getString(0), day(Long.parseLong(bounds.group(1))));
+        }
+      }
+      return partitions;
+    });
+  }
+
+  private Future<Void> loadPartitions() {
+    return partitions().map(found -> {
+      partitionDays.addAll(found.values());
+      return null;
+    });
+  }
+
+  /** Creates the partitions of today and the {@code partitions_ahead} days after it. */
+  private Future<Void> createAhead() {
+    long today = day(System.currentTimeMillis());
+    Set<Long> days = new TreeSet<>();
+    for (long d = today; d <= today + Math.max(0, settings.partitionsAhead()); d++) {
+      days.add(d);
+    }
+    return createPartitions(days);
+  }
+
+  /**
+   * Creates the partitions of {@code days} not known yet, in their own short transaction: nodes may
+   * race, so under an advisory lock, and each only when it does not exist.
+   */
+  private Future<Void> createPartitions(Set<Long> days) {
+    Long[] missing = days.stream().filter(d -> !partitionDays.contains(d)).toArray(Long[]::new);
+    if (missing.length == 0) {
+      return Future.succeededFuture();
+    }
+    return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(PARTITION_LOCK))
+        .compose(r -> conn.preparedQuery(CREATE_PARTITIONS).execute(Tuple.of(missing))))
+      .map(rows -> {
+        partitionDays.addAll(List.of(missing));
+        int created = 0;
+        for (Row row : rows) {
+          created += Boolean.TRUE.equals(row.getBoolean(0)) ? 1 : 0;
+        }
+        if (created > 0) {
+          LOG.info("Created {} events partition(s)", created);
+        }
+        return null;
+      });
+  }
+
   @Override
   public Future<long[]> insert(List<Event> events) {
-    long[] seqs = new long[events.size()];
     List<Integer> firsts = new ArrayList<>(events.size());
     Set<String> seen = new HashSet<>();
+    Set<Long> days = new TreeSet<>();
     for (int i = 0; i < events.size(); i++) {
-      seqs[i] = -1;
       if (seen.add(events.get(i).eventId())) {
         firsts.add(i);
+        days.add(day(events.get(i).timestamp()));
       }
     }
     if (firsts.isEmpty()) {
+      long[] seqs = new long[events.size()];
+      Arrays.fill(seqs, -1);
       return Future.succeededFuture(seqs);
     }
-    // Locking the clock row serialises commits of every writer until this transaction ends, so the
-    // positions taken here are larger than those of every commit already visible, and smaller than
-    // those of every later commit.
-    return pool.withTransaction(conn -> conn.preparedQuery(ADVANCE_CLOCK).execute(Tuple.of((long) firsts.size()))
-      .compose(clock -> {
-        long base = clock.iterator().next().getLong(0) - firsts.size() + 1;
-        List<Tuple> rows = new ArrayList<>(firsts.size());
-        for (int k = 0; k < firsts.size(); k++) {
-          Event e = events.get(firsts.get(k));
-          rows.add(Tuple.from(new Object[] {base + k, e.eventId(), e.timestamp(), e.sourceSystem(), e.eventType(),
-            e.severity().rank(), PgFilter.text(e.title()), PgFilter.text(e.description()), PgFilter.text(e.correlationId()),
-            PgFilter.text(e.sourceComponent()), e.durationMs(), e.data().encode(), new JsonArray(e.tags()).encode(),
-            e.metadata().encode(), exact(e)}));
+    return createPartitions(days).compose(v -> commit(events, firsts))
+      .recover(e -> {
+        if (!missingPartition(e)) {
+          return Future.failedFuture(e);
         }
-        return conn.preparedQuery(INSERT_EVENT).executeBatch(rows).compose(result -> {
-          List<Tuple> tags = new ArrayList<>();
-          long inserted = 0;
-          RowSet<Row> part = result;
-          for (int k = 0; k < firsts.size() && part != null; k++, part = part.next()) {
-            if (part.size() == 0) {
-              continue; // stored before, by this node or another
-            }
-            long seq = part.iterator().next().getLong(0);
-            seqs[firsts.get(k)] = seq;
-            inserted++;
-            for (String tag : new HashSet<>(events.get(firsts.get(k)).tags())) {
-              tags.add(Tuple.of(PgFilter.text(tag), seq));
-            }
-          }
-          Future<?> written = tags.isEmpty() ? Future.succeededFuture()
-            : conn.preparedQuery(INSERT_TAG).executeBatch(tags);
-          long count = inserted;
-          return written.compose(r -> count == 0 ? Future.succeededFuture()
-            : conn.preparedQuery(ADD_TOTAL).execute(Tuple.of(count)));
-        });
+        // Another node dropped a partition this node still knew (retention): make it again, once.
+        partitionDays.removeAll(days);
+        return createPartitions(days).compose(v -> commit(events, firsts));
       })
-      .map(v -> seqs))
       .onSuccess(v -> lastWriteError = null)
       .onFailure(e -> lastWriteError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
   }
 
+  private static boolean missingPartition(Throwable e) {
+    return e instanceof PgException pg && "23514".equals(pg.getSqlState()) && String.valueOf(pg.getMessage()).contains("no partition");
+  }
+
+  /** One transaction: the clock row, the new ids and their positions, the events, the clock. */
+  private Future<long[]> commit(List<Event> events, List<Integer> firsts) {
+    long[] seqs = new long[events.size()];
+    Arrays.fill(seqs, -1);
+    // Locking the clock row first serialises commits of every writer until this transaction ends,
+    // so the positions taken here follow those of every commit already visible and precede those
+    // of every later commit, and retention (which locks it first too) never deadlocks with it.
+    return pool.withTransaction(conn -> conn.query(LOCK_CLOCK).execute()
+      .compose(clock -> claimIds(conn, events, firsts, clock.iterator().next().getLong(0), seqs))
+      .compose(fresh -> insertEvents(conn, events, fresh, seqs).map(fresh))
+      .compose(fresh -> fresh.isEmpty() ? Future.succeededFuture()
+        : conn.preparedQuery(ADVANCE_CLOCK).execute(Tuple.of((long) fresh.size())))
+      .map(v -> seqs));
+  }
+
+  /**
+   * Inserts the ids into {@code event_ids}; those stored before (by any node) are left out and keep
+   * -1. Answers the indexes of the new events, whose positions follow {@code last} without a gap.
+   */
+  private Future<List<Integer>> claimIds(SqlConnection conn, List<Event> events, List<Integer> firsts, long last,
+                                         long[] seqs) {
+    String[] ids = new String[firsts.size()];
+    Long[] ts = new Long[firsts.size()];
+    for (int k = 0; k < firsts.size(); k++) {
+      Event e = events.get(firsts.get(k));
+      ids[k] = e.eventId();
+      ts[k] = e.timestamp();
+    }
+    return conn.preparedQuery(CLAIM_IDS).execute(Tuple.of(ids, ts, last)).compose(rows -> {
+      Map<String, Long> claimed = new HashMap<>();
+      for (Row row : rows) {
+        claimed.put(row.getString(0), row.getLong(1));
+      }
+      List<Integer> fresh = new ArrayList<>(claimed.size());
+      long expected = last;
+      for (int index : firsts) {
+        Long seq = claimed.get(events.get(index).eventId());
+        if (seq != null) {
+          if (seq != ++expected) {
+            return Future.failedFuture(new IllegalStateException("positions would leave a gap at " + expected));
+          }
+          seqs[index] = seq;
+          fresh.add(index);
+        }
+      }
+      return Future.succeededFuture(fresh);
+    });
+  }
+
+  /** The new events in one multi-row statement: one array per column, unnested by the server. */
+  private Future<Void> insertEvents(SqlConnection conn, List<Event> events, List<Integer> fresh, long[] seqs) {
+    int n = fresh.size();
+    if (n == 0) {
+      return Future.succeededFuture();
+    }
+    Long[] seq = new Long[n];
+    String[] eventId = new String[n];
+    Long[] ts = new Long[n];
+    String[] system = new String[n];
+    String[] type = new String[n];
+    Integer[] severity = new Integer[n];
+    String[] title = new String[n];
+    String[] description = new String[n];
+    String[] correlation = new String[n];
+    String[] component = new String[n];
+    Long[] duration = new Long[n];
+    String[] data = new String[n];
+    String[] tags = new String[n];
+    String[] metadata = new String[n];
+    String[] exact = new String[n];
+    for (int k = 0; k < n; k++) {
+      int index = fresh.get(k);
+      Event e = events.get(index);
+      seq[k] = seqs[index];
+      eventId[k] = e.eventId();
+      ts[k] = e.timestamp();
+      system[k] = e.sourceSystem();
+      type[k] = e.eventType();
+      severity[k] = e.severity().rank();
+      title[k] = PgFilter.text(e.title());
+      description[k] = PgFilter.text(e.description());
+      correlation[k] = PgFilter.text(e.correlationId());
+      component[k] = PgFilter.text(e.sourceComponent());
+      duration[k] = e.durationMs();
+      data[k] = e.data().encode();
+      tags[k] = new JsonArray(e.tags().stream().map(PgFilter::text).toList()).encode();
+      metadata[k] = e.metadata().encode();
+      exact[k] = exact(e);
+    }
+    return conn.preparedQuery(INSERT_EVENTS).execute(Tuple.from(new Object[] {seq, eventId, ts, system, type, severity,
+      title, description, correlation, component, duration, data, tags, metadata, exact})).mapEmpty();
+  }
+
   @Override
   public Future<JsonObject> get(String eventId) {
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM events WHERE event_id = $1").execute(Tuple.of(PgFilter.text(eventId)))
+    return pool.preparedQuery(GET).execute(Tuple.of(PgFilter.text(eventId)))
       .map(rows -> {
         var it = rows.iterator();
         return it.hasNext() ? toJson(it.next()) : null;
@@ -206,8 +431,7 @@ final class PgEventStore implements EventStore {
   @Override
   public Future<List<JsonObject>> query(EventQuery query) {
     PgFilter filter = PgFilter.of(query);
-    String text = "SELECT " + COLUMNS + " FROM events" + filter.whereClause() + PgFilter.orderBy(query)
-      + " LIMIT " + filter.param((long) query.limit()) + " OFFSET " + filter.param((long) query.offset());
+    String text = pageText(query, filter);
     return pool.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
       List<JsonObject> events = new ArrayList<>(rows.size());
       for (Row row : rows) {
@@ -216,6 +440,22 @@ final class PgEventStore implements EventStore {
       return events;
     });
   }
+
+  /** The SQL of a page of {@code query}; its parameters are added to {@code filter}. */
+  static String pageText(EventQuery query, PgFilter filter) {
+    return "SELECT " + COLUMNS + " FROM events" + filter.whereClause() + PgFilter.orderBy(query)
+      + " LIMIT " + filter.param((long) query.limit()) + " OFFSET " + filter.param((long) query.offset());
+  }
+
+  /** The SQL of the events after position {@code seq} matching {@code filter}, at most {@code max + 1}. */
+  static String afterText(long seq, int max, PgFilter filter) {
+    filter.clause("seq > " + filter.param(seq));
+    return "SELECT " + COLUMNS + " FROM events" + filter.whereClause() + " ORDER BY seq LIMIT " + filter.param((long) max + 1);
+  }
+
+  /** The SQL of one event by id ({@code $1}): ts from {@code event_ids} prunes events to one partition. */
+  static final String GET = "SELECT " + COLUMNS + " FROM events WHERE event_id = $1"
+    + " AND ts = (SELECT ts FROM event_ids WHERE event_id = $1)";
 
   @Override
   public Future<Long> count(EventQuery query) {
@@ -236,16 +476,14 @@ final class PgEventStore implements EventStore {
 
   @Override
   public Future<List<JsonObject>> after(String eventId, EventQuery filterQuery, int max) {
-    return pool.preparedQuery("SELECT seq FROM events WHERE event_id = $1").execute(Tuple.of(PgFilter.text(eventId))).compose(rows -> {
+    return pool.preparedQuery("SELECT seq FROM event_ids WHERE event_id = $1").execute(Tuple.of(PgFilter.text(eventId))).compose(rows -> {
       var it = rows.iterator();
       if (!it.hasNext()) {
         return Future.succeededFuture(null);
       }
       long seq = it.next().getLong(0);
       PgFilter filter = PgFilter.of(filterQuery);
-      filter.clause("seq > " + filter.param(seq));
-      String text = "SELECT " + COLUMNS + " FROM events" + filter.whereClause() + " ORDER BY seq LIMIT "
-        + filter.param((long) max + 1);
+      String text = afterText(seq, max, filter);
       return pool.preparedQuery(text).execute(Tuple.from(filter.params)).map(result -> {
         List<JsonObject> events = new ArrayList<>();
         for (Row row : result) {
@@ -256,16 +494,59 @@ final class PgEventStore implements EventStore {
     });
   }
 
+  /**
+   * Drops every partition entirely older than {@code before}, removes their ids, then deletes up to
+   * {@code chunk} events of the partition holding {@code before} row by row. The answer is the
+   * number of events deleted, dropped ones included, so it is below {@code chunk} only once nothing
+   * older than {@code before} is left.
+   */
   @Override
   public Future<Integer> deleteBefore(long before, int chunk) {
-    // The clock row is locked first, as commits do, so a delete never waits on a commit while
-    // holding rows that commit needs.
+    long firstKept = day(before) * DAY;
+    return partitions().compose(partitions -> {
+      Future<Long> dropped = Future.succeededFuture(0L);
+      for (Map.Entry<String, Long> partition : partitions.entrySet()) {
+        if ((partition.getValue() + 1) * DAY <= before) {
+          dropped = dropped.compose(sum -> dropPartition(partition.getKey(), partition.getValue()).map(n -> sum + n));
+        }
+      }
+      return dropped;
+    }).compose(dropped -> deleteDroppedIds(firstKept).map(dropped))
+      .compose(dropped -> deleteChunk(before, chunk).map(rows -> (int) Math.min(Integer.MAX_VALUE, dropped + rows)));
+  }
+
+  private Future<Long> dropPartition(String name, long day) {
+    if (!PARTITION_NAME.matcher(name).matches()) {
+      return Future.failedFuture(new IllegalStateException("unexpected partition name " + name));
+    }
+    // The clock row first, as commits take it: no commit runs meanwhile, so the count is exact.
+    return pool.withTransaction(conn -> conn.query(LOCK_CLOCK).execute()
+      .compose(r -> conn.query("SELECT COUNT(*) FROM " + name).execute())
+      .compose(rows -> {
+        long n = rows.iterator().next().getLong(0);
+        return conn.query("DROP TABLE " + name).execute()
+          .compose(r -> conn.preparedQuery(ADD_TOTAL).execute(Tuple.of(-n)))
+          .map(r -> n);
+      }))
+      .onSuccess(n -> {
+        partitionDays.remove(day);
+        LOG.info("Retention dropped partition {} ({} events)", name, n);
+      });
+  }
+
+  private Future<Void> deleteDroppedIds(long firstKept) {
+    return pool.withTransaction(conn -> conn.query(LOCK_CLOCK).execute()
+        .compose(r -> conn.preparedQuery(DELETE_DROPPED_IDS).execute(Tuple.of(firstKept, (long) ID_CHUNK))))
+      .compose(rows -> rows.rowCount() < ID_CHUNK ? Future.succeededFuture() : deleteDroppedIds(firstKept));
+  }
+
+  private Future<Long> deleteChunk(long before, int chunk) {
     return pool.withTransaction(conn -> conn.query(LOCK_CLOCK).execute()
       .compose(r -> conn.preparedQuery(DELETE_CHUNK).execute(Tuple.of(before, (long) chunk)))
       .compose(rows -> {
         long deleted = rows.iterator().next().getLong(0);
-        return deleted == 0 ? Future.succeededFuture((int) deleted)
-          : conn.preparedQuery(ADD_TOTAL).execute(Tuple.of(-deleted)).map(r -> (int) deleted);
+        return deleted == 0 ? Future.succeededFuture(0L)
+          : conn.preparedQuery(ADD_TOTAL).execute(Tuple.of(-deleted)).map(r -> deleted);
       }));
   }
 
@@ -363,7 +644,7 @@ final class PgEventStore implements EventStore {
     });
   }
 
-  /** The exact values of the text fields holding U+0000, as JSON (which escapes it), or null. */
+  /** The exact values of the text fields (and tags) holding U+0000, as JSON (which escapes it), or null. */
   static String exact(Event e) {
     JsonObject exact = new JsonObject();
     String[][] fields = {{"title", e.title()}, {"description", e.description()}, {"correlation_id", e.correlationId()},
@@ -373,11 +654,28 @@ final class PgEventStore implements EventStore {
         exact.put(field[0], field[1]);
       }
     }
+    if (e.tags().stream().anyMatch(tag -> tag.indexOf('\u0000') >= 0)) {
+      exact.put("tags", new JsonArray(e.tags()));
+    }
     return exact.isEmpty() ? null : exact.encode();
   }
 
   static JsonObject toJson(Row row) {
-    JsonObject event = SqliteEventStore.toJson(row);
+    Object duration = row.getValue(10);
+    JsonObject event = new JsonObject()
+      .put("event_id", row.getString(1))
+      .put("timestamp", Event.formatTime(row.getLong(2)))
+      .put("source_system", row.getString(3))
+      .put("event_type", row.getString(4))
+      .put("severity", Severity.ofRank(row.getInteger(5)).wire())
+      .put("title", row.getString(6))
+      .put("description", row.getString(7))
+      .put("correlation_id", row.getString(8))
+      .put("source_component", row.getString(9))
+      .put("duration_ms", duration == null ? null : ((Number) duration).longValue())
+      .put("data", new JsonObject(row.getString(11)))
+      .put("tags", new JsonArray(List.of(row.getArrayOfStrings(12))))
+      .put("metadata", new JsonObject(row.getString(13)));
     String exact = row.getString(14);
     if (exact != null) {
       new JsonObject(exact).forEach(field -> event.put(field.getKey(), field.getValue()));
@@ -387,6 +685,10 @@ final class PgEventStore implements EventStore {
 
   @Override
   public Future<Void> close() {
+    if (partitionTimer >= 0) {
+      vertx.cancelTimer(partitionTimer);
+      partitionTimer = -1;
+    }
     Pool open = pool;
     pool = null;
     return open == null ? Future.succeededFuture() : open.close();

@@ -36,11 +36,12 @@ final class PgFilter {
     if (query.correlationId() != null) {
       filter.clause("correlation_id = " + filter.param(query.correlationId()));
     }
-    for (String tag : query.tags()) {
-      filter.clause("seq IN (SELECT seq FROM event_tags WHERE tag = " + filter.param(tag) + ")");
+    // The GIN index events_tags serves both: @> (holds every tag) and && (holds one of them).
+    if (!query.tags().isEmpty()) {
+      filter.clause("tags @> " + filter.param(query.tags().toArray(String[]::new)) + "::text[]");
     }
     if (!query.anyTags().isEmpty()) {
-      filter.clause("seq IN (SELECT seq FROM event_tags WHERE tag = ANY(" + filter.param(query.anyTags().toArray(String[]::new)) + "))");
+      filter.clause("tags && " + filter.param(query.anyTags().toArray(String[]::new)) + "::text[]");
     }
     for (String term : query.searchTerms()) {
       // The trigram GIN index on the joined text serves ILIKE (all terms in one index scan); terms

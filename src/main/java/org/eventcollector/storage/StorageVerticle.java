@@ -97,8 +97,7 @@ public class StorageVerticle extends VerticleBase {
         Config.integer(conf, ConfigKeys.Storage.SQLITE_CACHE_MB, 64),
         Config.integer(conf, ConfigKeys.Storage.SQLITE_MMAP_MB, 256),
         Config.integer(conf, ConfigKeys.Storage.SQLITE_READERS, 4));
-      case "postgres" -> new PgEventStore(vertx, Config.string(conf, ConfigKeys.Storage.PG_URL, ""),
-        Config.string(conf, ConfigKeys.Storage.PG_PASSWORD, ""), 8);
+      case "postgres" -> new PgEventStore(vertx, PgEventStore.Settings.of(conf));
       default -> throw new IllegalArgumentException("unknown storage backend '" + backend
         + "' (memory, sqlite, session_buddy, postgres)");
     };
