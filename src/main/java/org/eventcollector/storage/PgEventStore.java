@@ -257,6 +257,18 @@ final class PgEventStore implements EventStore {
   }
 
   @Override
+  public Future<List<JsonObject>> range(long afterSeq, long toSeq) {
+    String text = "SELECT " + COLUMNS + " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
+    return pool.preparedQuery(text).execute(Tuple.of(afterSeq, toSeq, (long) RANGE_MAX)).map(result -> {
+      List<JsonObject> events = new ArrayList<>();
+      for (Row row : result) {
+        events.add(toJson(row).put("_seq", row.getLong(0)));
+      }
+      return events;
+    });
+  }
+
+  @Override
   public Future<Integer> deleteBefore(long before, int chunk) {
     // The clock row is locked first, as commits do, so a delete never waits on a commit while
     // holding rows that commit needs.
