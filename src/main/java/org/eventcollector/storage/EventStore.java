@@ -35,6 +35,9 @@ interface EventStore {
    */
   Future<List<JsonObject>> after(String eventId, EventQuery filter, int max);
 
+  /** The commit position of a stored event, or null when the id is unknown. */
+  Future<Long> position(String eventId);
+
   /** Most events one {@link #range} answer holds. */
   int RANGE_MAX = 10_000;
 

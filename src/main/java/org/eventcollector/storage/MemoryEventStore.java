@@ -118,6 +118,12 @@ final class MemoryEventStore implements EventStore {
   }
 
   @Override
+  public Future<Long> position(String eventId) {
+    Stored stored = events.get(eventId);
+    return Future.succeededFuture(stored == null ? null : stored.seq());
+  }
+
+  @Override
   public Future<List<JsonObject>> range(long afterSeq, long toSeq) {
     List<JsonObject> found = new ArrayList<>();
     // Insertion order is position order.

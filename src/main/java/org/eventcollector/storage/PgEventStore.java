@@ -257,6 +257,14 @@ final class PgEventStore implements EventStore {
   }
 
   @Override
+  public Future<Long> position(String eventId) {
+    return pool.preparedQuery("SELECT seq FROM events WHERE event_id = $1").execute(Tuple.of(PgFilter.text(eventId))).map(rows -> {
+      var it = rows.iterator();
+      return it.hasNext() ? it.next().getLong(0) : null;
+    });
+  }
+
+  @Override
   public Future<List<JsonObject>> range(long afterSeq, long toSeq) {
     String text = "SELECT " + COLUMNS + " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
     return pool.preparedQuery(text).execute(Tuple.of(afterSeq, toSeq, (long) RANGE_MAX)).map(result -> {

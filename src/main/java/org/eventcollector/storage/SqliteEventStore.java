@@ -270,6 +270,14 @@ final class SqliteEventStore implements EventStore {
   }
 
   @Override
+  public Future<Long> position(String eventId) {
+    return reader.preparedQuery(sql.get("seq-of")).execute(Tuple.of(eventId)).map(rows -> {
+      var it = rows.iterator();
+      return it.hasNext() ? it.next().getLong(0) : null;
+    });
+  }
+
+  @Override
   public Future<List<JsonObject>> range(long afterSeq, long toSeq) {
     String text = "SELECT " + COLUMNS + " FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?";
     return reader.preparedQuery(text).execute(Tuple.of(afterSeq, toSeq, RANGE_MAX)).map(result -> {

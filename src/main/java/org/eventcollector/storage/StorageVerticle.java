@@ -176,7 +176,8 @@ public class StorageVerticle extends VerticleBase {
     int max = body.getInteger("max", 100_000);
     return store.after(after, query, max).compose(events -> events == null
       ? Future.failedFuture(new CodedException(Failure.NOT_FOUND, "unknown event_id '" + after + "'"))
-      : Future.succeededFuture(new JsonObject().put("events", new JsonArray(new ArrayList<>(events)))));
+      : store.position(after).map(seq -> new JsonObject().put("events", new JsonArray(new ArrayList<>(events)))
+        .put("after_seq", seq)));
   }
 
   /** Positions a stream node is missing (CommitOrder): the stored events among them, in order. */
