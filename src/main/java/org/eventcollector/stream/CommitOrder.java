@@ -153,6 +153,11 @@ final class CommitOrder {
   }
 
   private void start() {
+    if (next != 0) {
+      // Started already (the bound was reached first).
+      drain();
+      return;
+    }
     if (closed || held.isEmpty()) {
       return;
     }
