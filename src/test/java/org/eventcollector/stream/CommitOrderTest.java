@@ -206,7 +206,7 @@ class CommitOrderTest {
     expect(5);
     publish(1, 2, 3);
     // A memory store on a new owner numbers from 1 again.
-    vertx.setTimer(300, t -> publish(1, 2));
+    vertx.setTimer(1_000, t -> publish(1, 2));
     assertEquals(List.of("1:e1", "2:e2", "3:e3", "1:e1", "2:e2"), delivered());
   }
 }
