@@ -114,7 +114,7 @@ final class CommitOrder {
     if (seq == next && !reading) {
       highest = Math.max(highest, seq);
       next++;
-      sink.deliver(seq, event);
+      deliver(seq, event);
       drain();
       return;
     }
@@ -141,6 +141,15 @@ final class CommitOrder {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
       timer = -1;
+    }
+  }
+
+  /** A failing sink must not stop the positions. */
+  private void deliver(long seq, JsonObject event) {
+    try {
+      sink.deliver(seq, event);
+    } catch (RuntimeException e) {
+      LOG.error("Delivering position {} of events.stream failed", seq, e);
     }
   }
 
@@ -171,7 +180,7 @@ final class CommitOrder {
   /** The store started over: what is held belongs to the old numbering and is delivered as it is. */
   private void restart() {
     LOG.info("Position 1 published again on events.stream after position {}: the store started over", next - 1);
-    held.forEach((seq, frame) -> sink.deliver(seq, frame.event()));
+    held.forEach((seq, frame) -> deliver(seq, frame.event()));
     held.clear();
     epoch++;
     reading = false;
@@ -186,8 +195,7 @@ final class CommitOrder {
       return;
     }
     for (Held frame = held.remove(next); frame != null; frame = held.remove(next)) {
-      sink.deliver(next, frame.event());
-      next++;
+      deliver(next++, frame.event());
     }
     if (next > highest) {
       return;
@@ -248,7 +256,7 @@ final class CommitOrder {
         if (late == null) {
           filled++;
         }
-        sink.deliver(seq, event);
+        deliver(seq, event);
       } else {
         skipped++;
       }

@@ -102,7 +102,8 @@ final class StreamClient {
   }
 
   private void pump() {
-    if (socket == null || closed) {
+    // The peer may have closed the socket before its close handler removed this client.
+    if (socket == null || closed || socket.isClosed()) {
       return;
     }
     while (!socket.writeQueueFull()) {
