@@ -125,14 +125,9 @@ final class CommitOrder {
     drain();
   }
 
-  /** Held publications (for tests and health). */
+  /** Publications held now. */
   int held() {
     return held.size();
-  }
-
-  /** The next position to deliver; 0 before the start. */
-  long next() {
-    return next;
   }
 
   void close() {
