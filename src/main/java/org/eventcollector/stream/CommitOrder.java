@@ -69,7 +69,6 @@ final class CommitOrder {
   private int epoch;
   /** When this hub last passed position 1 without it being published to it (nanoTime), or 0. */
   private long passedFirstAt;
-  private boolean closed;
 
   /**
    * @param waitMs how long a position may wait for the ones before it
@@ -86,7 +85,7 @@ final class CommitOrder {
 
   /** A publication of position {@code seq}. */
   void accept(long seq, JsonObject event) {
-    if (closed || seq <= 0) {
+    if (seq <= 0) {
       return;
     }
     long now = System.nanoTime();
@@ -130,15 +129,6 @@ final class CommitOrder {
     return held.size();
   }
 
-  void close() {
-    closed = true;
-    held.clear();
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-      timer = -1;
-    }
-  }
-
   /** A failing sink must not stop the positions. */
   private void deliver(long seq, JsonObject event) {
     try {
@@ -162,7 +152,7 @@ final class CommitOrder {
       drain();
       return;
     }
-    if (closed || held.isEmpty()) {
+    if (held.isEmpty()) {
       return;
     }
     next = held.firstKey();
@@ -186,7 +176,7 @@ final class CommitOrder {
   }
 
   private void drain() {
-    if (closed || reading || next == 0) {
+    if (reading || next == 0) {
       return;
     }
     for (Held frame = held.remove(next); frame != null; frame = held.remove(next)) {
@@ -220,7 +210,7 @@ final class CommitOrder {
     JsonObject range = new JsonObject().put("after", from - 1).put("to", to);
     vertx.eventBus().<JsonObject>request(Addresses.STORAGE_RANGE, range, new DeliveryOptions().setSendTimeout(READ_TIMEOUT_MS))
       .onComplete(ar -> {
-        if (closed || readEpoch != epoch) {
+        if (readEpoch != epoch) {
           return;
         }
         reading = false;
