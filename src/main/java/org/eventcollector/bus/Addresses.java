@@ -37,8 +37,10 @@ public final class Addresses {
   public static final String STORAGE_HEALTH = "events.storage.health";
   /** Request: {@code {group_by, query}}. Reply {@code {total, groups: {value: count}}}. Fails 400. */
   public static final String STORAGE_AGGREGATE = "events.storage.aggregate";
-  /** Request: {@code {after: event_id, query, max}}. Reply {@code {events}}: at most max + 1 stored events committed after that event, in commit order, each with {@code _seq}. Fails 404 for an unknown id. */
+  /** Request: {@code {after: event_id, query, max}}. Reply {@code {events, after_seq}}: at most max + 1 stored events committed after that event, in commit order, each with {@code _seq}, and that event's position. Fails 404 for an unknown id. */
   public static final String STORAGE_REPLAY = "events.storage.replay";
+  /** Request: {@code {after, to}} commit positions. Reply {@code {events}}: the stored events at positions after &lt; seq &le; to (at most 10 000), in position order, each with {@code _seq}. Fails 400. */
+  public static final String STORAGE_RANGE = "events.storage.range";
   /** Request: {@code {before}}. Reply {@code {deleted}}. Fails 400. */
   public static final String STORAGE_DELETE = "events.storage.delete";
   /** Request: {@code {query}}. Reply {@code {buckets: {"<hour start, epoch ms>": count}}}, empty hours absent. Fails 400. */

@@ -51,6 +51,7 @@ public interface ConfigKeys {
     String CLIENT_QUEUE = "stream.client_queue";
     String MAX_REPLAY = "stream.max_replay";
     String INBOUND_INGEST = "stream.bridge.inbound_ingest";
+    String REORDER_MS = "stream.reorder_ms";
   }
 
   interface Analysis {

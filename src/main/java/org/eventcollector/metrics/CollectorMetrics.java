@@ -177,6 +177,26 @@ public final class CollectorMetrics {
       .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  private final ConcurrentMap<String, Counter> streamOrder = new ConcurrentHashMap<>();
+
+  /** Publications of {@code events.stream} that reached a stream hub ahead of a lower position and were held for it. */
+  public void streamReordered(long n) {
+    streamOrder.computeIfAbsent("reordered", k -> Counter.builder("event_collector_stream_reordered")
+      .description("Stream publications that arrived ahead of a lower commit position and were held to restore commit order")
+      .register(registry)).increment(n);
+  }
+
+  /** Positions missing from a stream hub's live feed: read from storage ({@code filled}) or passed over ({@code skipped}). */
+  public void streamGaps(boolean filled, long n) {
+    if (n <= 0) {
+      return;
+    }
+    String outcome = filled ? "filled" : "skipped";
+    streamOrder.computeIfAbsent(outcome, o -> Counter.builder("event_collector_stream_gaps")
+      .description("Commit positions a stream hub did not receive live: read from storage (filled) or not found there (skipped)")
+      .tag("outcome", o).register(registry)).increment(n);
+  }
+
   private final ConcurrentMap<String, AtomicInteger> owners = new ConcurrentHashMap<>();
 
   /**

@@ -35,6 +35,19 @@ interface EventStore {
    */
   Future<List<JsonObject>> after(String eventId, EventQuery filter, int max);
 
+  /** The commit position of a stored event, or null when the id is unknown. */
+  Future<Long> position(String eventId);
+
+  /** Most events one {@link #range} answer holds. */
+  int RANGE_MAX = 10_000;
+
+  /**
+   * The stored events at positions {@code afterSeq < seq <= toSeq}, in position order, at most
+   * {@link #RANGE_MAX}, each with its position as {@code _seq}; positions not stored (never taken,
+   * deleted, evicted) are simply absent.
+   */
+  Future<List<JsonObject>> range(long afterSeq, long toSeq);
+
   /** Deletes up to {@code chunk} events older than {@code before}; the answer is how many. */
   Future<Integer> deleteBefore(long before, int chunk);
 

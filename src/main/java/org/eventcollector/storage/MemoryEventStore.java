@@ -118,6 +118,27 @@ final class MemoryEventStore implements EventStore {
   }
 
   @Override
+  public Future<Long> position(String eventId) {
+    Stored stored = events.get(eventId);
+    return Future.succeededFuture(stored == null ? null : stored.seq());
+  }
+
+  @Override
+  public Future<List<JsonObject>> range(long afterSeq, long toSeq) {
+    List<JsonObject> found = new ArrayList<>();
+    // Insertion order is position order.
+    for (Stored stored : events.values()) {
+      if (stored.seq() > toSeq || found.size() >= RANGE_MAX) {
+        break;
+      }
+      if (stored.seq() > afterSeq) {
+        found.add(stored.json().copy().put("_seq", stored.seq()));
+      }
+    }
+    return Future.succeededFuture(found);
+  }
+
+  @Override
   public Future<Integer> deleteBefore(long before, int chunk) {
     int deleted = 0;
     Iterator<Stored> it = events.values().iterator();

@@ -501,6 +501,26 @@ final class PgEventStore implements EventStore {
    * older than {@code before} is left.
    */
   @Override
+  public Future<Long> position(String eventId) {
+    return pool.preparedQuery("SELECT seq FROM events WHERE event_id = $1").execute(Tuple.of(PgFilter.text(eventId))).map(rows -> {
+      var it = rows.iterator();
+      return it.hasNext() ? it.next().getLong(0) : null;
+    });
+  }
+
+  @Override
+  public Future<List<JsonObject>> range(long afterSeq, long toSeq) {
+    String text = "SELECT " + COLUMNS + " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
+    return pool.preparedQuery(text).execute(Tuple.of(afterSeq, toSeq, (long) RANGE_MAX)).map(result -> {
+      List<JsonObject> events = new ArrayList<>();
+      for (Row row : result) {
+        events.add(toJson(row).put("_seq", row.getLong(0)));
+      }
+      return events;
+    });
+  }
+
+  @Override
   public Future<Integer> deleteBefore(long before, int chunk) {
     long firstKept = day(before) * DAY;
     return partitions().compose(partitions -> {

@@ -270,6 +270,26 @@ final class SqliteEventStore implements EventStore {
   }
 
   @Override
+  public Future<Long> position(String eventId) {
+    return reader.preparedQuery(sql.get("seq-of")).execute(Tuple.of(eventId)).map(rows -> {
+      var it = rows.iterator();
+      return it.hasNext() ? it.next().getLong(0) : null;
+    });
+  }
+
+  @Override
+  public Future<List<JsonObject>> range(long afterSeq, long toSeq) {
+    String text = "SELECT " + COLUMNS + " FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?";
+    return reader.preparedQuery(text).execute(Tuple.of(afterSeq, toSeq, RANGE_MAX)).map(result -> {
+      List<JsonObject> events = new ArrayList<>();
+      for (Row row : result) {
+        events.add(toJson(row).put("_seq", row.getLong(0)));
+      }
+      return events;
+    });
+  }
+
+  @Override
   public Future<Integer> deleteBefore(long before, int chunk) {
     return writer.withTransaction(conn -> conn.preparedQuery(sql.get("delete-chunk")).execute(Tuple.of(before, chunk)))
       .map(rows -> {

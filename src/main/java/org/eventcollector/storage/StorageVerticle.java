@@ -76,6 +76,7 @@ public class StorageVerticle extends VerticleBase {
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_AGGREGATE, m -> withQuery(m, this::aggregate)));
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_REPLAY, m -> withQuery(m, this::replay)));
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_DELETE, this::delete));
+      consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_RANGE, this::range));
       consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_HEALTH, m -> store.health()
         .map(h -> h.put("events_processed", commits.processed()).put("pending_writes", commits.pending()))
         .compose(h -> mirror == null ? Future.succeededFuture(h) : mirror.describe(h))
@@ -174,7 +175,22 @@ public class StorageVerticle extends VerticleBase {
     int max = body.getInteger("max", 100_000);
     return store.after(after, query, max).compose(events -> events == null
       ? Future.failedFuture(new CodedException(Failure.NOT_FOUND, "unknown event_id '" + after + "'"))
-      : Future.succeededFuture(new JsonObject().put("events", new JsonArray(new ArrayList<>(events)))));
+      : store.position(after).map(seq -> new JsonObject().put("events", new JsonArray(new ArrayList<>(events)))
+        .put("after_seq", seq)));
+  }
+
+  /** Positions a stream node is missing (CommitOrder): the stored events among them, in order. */
+  private void range(Message<JsonObject> message) {
+    JsonObject body = message.body() == null ? new JsonObject() : message.body();
+    Object after = body.getValue("after");
+    Object to = body.getValue("to");
+    if (!(after instanceof Number from) || !(to instanceof Number until)) {
+      message.fail(Failure.BAD_REQUEST, "after and to are required");
+      return;
+    }
+    store.range(from.longValue(), until.longValue())
+      .map(events -> new JsonObject().put("events", new JsonArray(new ArrayList<>(events))))
+      .onComplete(ar -> reply(message, ar.result(), ar.cause()));
   }
 
   private void delete(Message<JsonObject> message) {

@@ -37,9 +37,9 @@ public final class Stream {
   public static void mount(Vertx vertx, Router router, JsonObject config, Access access) {
     List<String> systems = Config.strings(config.getValue(ConfigKeys.SYSTEMS));
     QueryParser parser = new QueryParser(new HashSet<>(systems));
-    StreamHub hub = new StreamHub(vertx);
-    StreamHandler stream = new StreamHandler(vertx, hub, parser,
-      Math.max(1, Config.integer(config, ConfigKeys.Stream.CLIENT_QUEUE, 10_000)),
+    int clientQueue = Math.max(1, Config.integer(config, ConfigKeys.Stream.CLIENT_QUEUE, 10_000));
+    StreamHub hub = new StreamHub(vertx, Math.max(0, Config.number(config, ConfigKeys.Stream.REORDER_MS, 250)), clientQueue);
+    StreamHandler stream = new StreamHandler(vertx, hub, parser, clientQueue,
       Math.max(0, Config.integer(config, ConfigKeys.Stream.MAX_REPLAY, 100_000)));
     // Ahead of every other route (GET /events/:event_id would take "stream"), so it authenticates for itself.
     router.get("/events/stream").order(-1)

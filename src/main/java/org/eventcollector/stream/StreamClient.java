@@ -32,6 +32,8 @@ final class StreamClient {
   /** While the replay is being read, the commit position of {@code after} if it was committed meanwhile. */
   private long afterSeq = -1;
   private boolean replaying;
+  /** The last position the replay covered: live events up to it are already sent. */
+  private long seam = -1;
   private boolean closed;
   private long dropped;
   private long droppedTotal;
@@ -55,7 +57,9 @@ final class StreamClient {
       dropped = 0;
       return;
     }
-    if (!filter.matches(event)) {
+    // The hub delivers in commit order but may hold a position back (CommitOrder), so a live event
+    // can come after the replay that already held it.
+    if (seq <= seam || !filter.matches(event)) {
       return;
     }
     if (queue.size() >= limit) {
@@ -71,12 +75,12 @@ final class StreamClient {
 
   /**
    * The socket is open and the replay (events after {@code after}, in commit order, with the
-   * position of the last one) is known: drop buffered live events the replay already holds,
-   * then write the replay followed by the buffer.
+   * position of the last one, or of {@code after} itself when later) is known: drop buffered live
+   * events the replay already holds, then write the replay followed by the buffer.
    */
   void open(ServerWebSocket socket, List<String> replayed, long lastReplayedSeq) {
     this.socket = socket;
-    long seam = Math.max(lastReplayedSeq, afterSeq);
+    seam = Math.max(lastReplayedSeq, afterSeq);
     queue.removeIf(pending -> pending.seq() >= 0 && pending.seq() <= seam);
     replay = replayed.iterator();
     replaying = false;
@@ -98,7 +102,8 @@ final class StreamClient {
   }
 
   private void pump() {
-    if (socket == null || closed) {
+    // The peer may have closed the socket before its close handler removed this client.
+    if (socket == null || closed || socket.isClosed()) {
       return;
     }
     while (!socket.writeQueueFull()) {

@@ -78,7 +78,9 @@ final class StreamHandler implements Handler<RoutingContext> {
           return;
         }
         List<String> replay = new ArrayList<>(events.size());
-        long lastSeq = -1;
+        // Live events up to the resume point itself are behind the client too.
+        Long afterSeq = ar.result().body().getLong("after_seq");
+        long lastSeq = afterSeq == null ? -1 : afterSeq;
         for (Object item : events) {
           JsonObject event = (JsonObject) item;
           Object seq = event.remove("_seq");

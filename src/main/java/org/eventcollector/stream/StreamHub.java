@@ -13,9 +13,10 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * The fan-out of one HTTP verticle instance: a single consumer of {@code events.stream} hands
- * each stored event to the local WebSocket clients, parsed and encoded once. A slow client only
- * fills its own bounded queue, so it slows neither the others nor the ingest path.
+ * The fan-out of one HTTP verticle instance: a single consumer of {@code events.stream} puts the
+ * publications in commit order ({@link CommitOrder}) and hands each stored event to the local
+ * WebSocket clients, parsed and encoded once. A slow client only fills its own bounded queue, so it
+ * slows neither the others nor the ingest path. Positions are tracked with or without clients.
  */
 final class StreamHub {
 
@@ -23,8 +24,14 @@ final class StreamHub {
 
   private final Set<StreamClient> clients = new LinkedHashSet<>();
   private final MessageConsumer<JsonObject> consumer;
+  private final CommitOrder order;
 
-  StreamHub(Vertx vertx) {
+  /**
+   * @param reorderMs how long a position waits for lower ones before they are read from storage
+   * @param maxHeld most publications held out of order
+   */
+  StreamHub(Vertx vertx, long reorderMs, int maxHeld) {
+    order = new CommitOrder(vertx, reorderMs, maxHeld, () -> !clients.isEmpty(), this::deliver);
     consumer = vertx.eventBus().consumer(Addresses.STREAM, this::onEvent);
   }
 
@@ -46,17 +53,25 @@ final class StreamHub {
   }
 
   private void onEvent(Message<JsonObject> message) {
+    long seq;
+    try {
+      seq = Long.parseLong(message.headers().get("seq"));
+    } catch (RuntimeException e) {
+      LOG.warn("Ignoring a stream publication without a valid seq header: {}", e.toString());
+      return;
+    }
+    order.accept(seq, message.body());
+  }
+
+  private void deliver(long seq, JsonObject json) {
     if (clients.isEmpty()) {
       return;
     }
-    JsonObject json = message.body();
-    long seq;
     Event event;
     try {
-      seq = Long.parseLong(message.headers().get("seq"));
       event = Event.fromJson(json);
     } catch (RuntimeException e) {
-      LOG.warn("Ignoring a malformed stream publication: {}", e.toString());
+      LOG.warn("Ignoring a malformed stream publication at position {}: {}", seq, e.toString());
       return;
     }
     String text = json.encode();
