@@ -502,7 +502,7 @@ final class PgEventStore implements EventStore {
    */
   @Override
   public Future<Long> position(String eventId) {
-    return pool.preparedQuery("SELECT seq FROM events WHERE event_id = $1").execute(Tuple.of(PgFilter.text(eventId))).map(rows -> {
+    return pool.preparedQuery("SELECT seq FROM event_ids WHERE event_id = $1").execute(Tuple.of(PgFilter.text(eventId))).map(rows -> {
       var it = rows.iterator();
       return it.hasNext() ? it.next().getLong(0) : null;
     });
