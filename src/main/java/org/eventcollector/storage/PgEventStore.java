@@ -38,12 +38,12 @@ import java.util.Set;
 final class PgEventStore implements EventStore {
 
   /** The schema version this code writes; a database from a newer version is refused. */
-  static final int SCHEMA_VERSION = 1;
+  static final int SCHEMA_VERSION = 3;
   /** Key of the transaction-level advisory lock that serialises schema migrations. */
   static final long MIGRATION_LOCK = 0x4543_5343_4845_4D41L;
 
   private static final Logger LOG = LoggerFactory.getLogger(PgEventStore.class);
-  private static final String COLUMNS = "seq, event_id, ts, source_system, event_type, severity, title, description, "
+  static final String COLUMNS = "seq, event_id, ts, source_system, event_type, severity, title, description, "
     + "correlation_id, source_component, duration_ms, data, tags, metadata, exact";
   private static final String INSERT_EVENT = "INSERT INTO events (" + COLUMNS + ") VALUES "
     + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (event_id) DO NOTHING RETURNING seq";
@@ -63,12 +63,36 @@ final class PgEventStore implements EventStore {
   private Pool pool;
   /** The error of the last commit when it failed; null once a commit succeeds. */
   private volatile String lastWriteError;
+  private OutboxHook outbox;
 
   PgEventStore(Vertx vertx, String url, String password, int poolSize) {
     this.vertx = vertx;
     this.url = url;
     this.password = password;
     this.poolSize = poolSize;
+  }
+
+  /** Writes rows of its own in the transaction that stores events (the Session-Buddy outbox). */
+  interface OutboxHook {
+
+    /** Called inside the insert transaction, after the rows, with the events and their positions (-1: not stored). */
+    Future<?> enqueue(SqlConnection conn, List<Event> events, long[] seqs);
+
+    /** Called once that transaction has committed {@code stored} new events. */
+    void committed(int stored);
+  }
+
+  void outbox(OutboxHook hook) {
+    this.outbox = hook;
+  }
+
+  /** How to reach the database (after {@link #open()}). */
+  PgConnectOptions connectOptions() {
+    return connect;
+  }
+
+  Pool pool() {
+    return pool;
   }
 
   @Override
@@ -189,8 +213,14 @@ final class PgEventStore implements EventStore {
             : conn.preparedQuery(ADD_TOTAL).execute(Tuple.of(count)));
         });
       })
+      .compose(v -> outbox == null ? Future.succeededFuture() : outbox.enqueue(conn, events, seqs))
       .map(v -> seqs))
       .onSuccess(v -> lastWriteError = null)
+      .onSuccess(v -> {
+        if (outbox != null) {
+          outbox.committed((int) java.util.Arrays.stream(v).filter(s -> s > 0).count());
+        }
+      })
       .onFailure(e -> lastWriteError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
   }
 
