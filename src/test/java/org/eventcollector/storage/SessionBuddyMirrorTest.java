@@ -192,7 +192,7 @@ class SessionBuddyMirrorTest {
   }
 
   /** The relations the mapping promises for events stored in this order. */
-  private static Set<String> expectedRelations(List<JsonObject> events) {
+  static Set<String> expectedRelations(List<JsonObject> events) {
     Set<String> relations = new HashSet<>();
     Map<String, String> last = new HashMap<>();
     for (JsonObject e : events) {
