@@ -9,6 +9,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import org.eventcollector.Main;
 import org.eventcollector.TestCollector;
 import org.eventcollector.TestCollector.Response;
 import org.eventcollector.config.Config;
@@ -24,7 +25,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -34,6 +37,7 @@ import java.util.function.Predicate;
 import static org.eventcollector.TestCollector.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -180,6 +184,22 @@ class PostgresMirrorTest {
       + " AND classid::bigint = $1 AND objid::bigint = $2")
       .execute(Tuple.of(PgMirrorOutbox.DRAIN_LOCK >>> 32, PgMirrorOutbox.DRAIN_LOCK & 0xFFFF_FFFFL)));
     return rows.size() == 0 ? 0 : rows.iterator().next().getInteger(0);
+  }
+
+  @Test
+  void theEnvironmentTurnsTheMirrorOnAndAStoreWithoutOutboxIsRefused() {
+    JsonObject loaded = Config.load(null, Map.of("EC_STORAGE", "postgres", "EC_STORAGE_SESSION_BUDDY_MIRROR", "true"),
+      Map.of());
+    assertEquals(true, Config.bool(loaded, ConfigKeys.Storage.SESSION_BUDDY_MIRROR, false));
+    assertEquals(false, Config.bool(Config.load(null, Map.of(), Map.of()),
+      ConfigKeys.Storage.SESSION_BUDDY_MIRROR, true), "off by default");
+
+    JsonObject memory = config.copy();
+    Config.set(memory, ConfigKeys.Storage.BACKEND, "memory");
+    var failure = assertThrows(ExecutionException.class,
+      () -> Main.Node.start(memory).get(60, TimeUnit.SECONDS));
+    assertTrue(String.valueOf(failure.getCause().getMessage()).contains("storage.session_buddy.mirror"),
+      String.valueOf(failure.getCause()));
   }
 
   @Test
