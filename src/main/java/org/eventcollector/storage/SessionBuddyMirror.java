@@ -111,6 +111,8 @@ final class SessionBuddyMirror {
   private boolean stopped;
   /** True while this node is the one that drains the outbox. */
   private boolean leading;
+  /** Counts the turns lost; a {@link #resume} that overlapped the loss of its turn does not drain. */
+  private long turnsLost;
 
   private Boolean reachable;
   private boolean lastCallOk = true;
@@ -165,11 +167,12 @@ final class SessionBuddyMirror {
 
   /** Becomes the drainer: waits for the calls of an earlier turn, loads the progress left and starts. */
   private Future<Void> resume() {
+    long turn = turnsLost;
     return idle(30_000).compose(v -> outbox.load()).map(started -> {
       reset();
       startedMark = started;
       carefulUntil = started;
-      leading = !stopped;
+      leading = !stopped && turn == turnsLost;
       if (outbox.rows() > 0) {
         LOG.info("Session-Buddy outbox holds {} events; resuming the mirror to {}", outbox.rows(), client.url());
       }
@@ -205,6 +208,7 @@ final class SessionBuddyMirror {
 
   /** Another node drains now: no new calls; a later {@link #resume} starts over from the checkpoint. */
   private void demote() {
+    turnsLost++;
     if (!leading) {
       return;
     }
