@@ -42,8 +42,10 @@ final class PgMirrorOutbox implements Outbox, PgEventStore.OutboxHook {
   static final String CHANNEL = "ec_mirror_outbox";
   /** How often a node that does not drain tries to take the drain lock. */
   static final long TAKEOVER_MS = 2_000;
-  /** How often the drainer looks for new entries without a notification, and every node recounts. */
+  /** How often the drainer looks for new entries without a notification. */
   static final long POLL_MS = 1_000;
+  /** How often every node counts the outbox (for the depth it reports; commits of other nodes). */
+  static final long COUNT_MS = 5_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(PgMirrorOutbox.class);
 
@@ -69,6 +71,7 @@ final class PgMirrorOutbox implements Outbox, PgEventStore.OutboxHook {
   /** Bumped by every change to {@link #rows} known here: a count begun before one is stale. */
   private long changes;
   private boolean counting;
+  private long lastCount;
 
   PgMirrorOutbox(Vertx vertx, PgEventStore store) {
     this.vertx = vertx;
@@ -128,7 +131,9 @@ final class PgMirrorOutbox implements Outbox, PgEventStore.OutboxHook {
     if (closed) {
       return;
     }
-    count();
+    if (System.currentTimeMillis() - lastCount >= COUNT_MS) {
+      count();
+    }
     if (leader) {
       onCommit.run();
     } else if (!trying && System.currentTimeMillis() - lastAttempt >= TAKEOVER_MS) {
@@ -222,6 +227,7 @@ final class PgMirrorOutbox implements Outbox, PgEventStore.OutboxHook {
       return;
     }
     counting = true;
+    lastCount = System.currentTimeMillis();
     long at = changes;
     store.pool().query(sql.getProperty("pg.count")).execute().onComplete(ar -> {
       counting = false;
