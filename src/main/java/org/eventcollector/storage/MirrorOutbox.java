@@ -23,11 +23,7 @@ import java.util.Properties;
  * by {@link SessionBuddyMirror} once they are mirrored. It also keeps the
  * graph entities made once (systems, correlations with their last event) and the mirror's progress.
  */
-final class MirrorOutbox implements SqliteEventStore.OutboxHook {
-
-  /** One pending event: its commit position, when it was committed, its wire JSON (null once deleted). */
-  record Entry(long seq, long enqueuedAt, JsonObject event) {
-  }
+final class MirrorOutbox implements SqliteEventStore.OutboxHook, Outbox {
 
   private static final int IN_CHUNK = 500;
   private final SqliteEventStore store;
@@ -45,12 +41,13 @@ final class MirrorOutbox implements SqliteEventStore.OutboxHook {
     store.outbox(this);
   }
 
-  void onCommit(Runnable action) {
+  @Override
+  public void onCommit(Runnable action) {
     this.onCommit = action;
   }
 
-  /** Rows in the outbox (committed, not yet removed by a checkpoint). */
-  long rows() {
+  @Override
+  public long rows() {
     return rows;
   }
 
@@ -74,8 +71,8 @@ final class MirrorOutbox implements SqliteEventStore.OutboxHook {
     onCommit.run();
   }
 
-  /** Counts the rows and reads the progress mark: the answer is the highest position possibly begun. */
-  Future<Long> load() {
+  @Override
+  public Future<Long> load() {
     return store.writer().query(sql.getProperty("count")).execute().compose(count -> {
       rows = count.iterator().next().getLong(0);
       return store.writer().query(sql.getProperty("started")).execute();
@@ -85,8 +82,8 @@ final class MirrorOutbox implements SqliteEventStore.OutboxHook {
     });
   }
 
-  /** Up to {@code limit} entries after position {@code after}, in commit order. */
-  Future<List<Entry>> page(long after, int limit) {
+  @Override
+  public Future<List<Entry>> page(long after, int limit) {
     return store.reader().preparedQuery(sql.getProperty("page")).execute(Tuple.of(after, limit)).map(result -> {
       List<Entry> entries = new ArrayList<>(result.size());
       for (Row row : result) {
@@ -97,16 +94,16 @@ final class MirrorOutbox implements SqliteEventStore.OutboxHook {
     });
   }
 
-  /** When the first entry after {@code after} was committed (epoch ms), or 0 when there is none. */
-  Future<Long> oldestAfter(long after) {
+  @Override
+  public Future<Long> oldestAfter(long after) {
     return store.reader().preparedQuery(sql.getProperty("oldest")).execute(Tuple.of(after)).map(result -> {
       var it = result.iterator();
       return it.hasNext() ? it.next().getLong(0) : 0L;
     });
   }
 
-  /** The known graph entities among {@code names}: name to its last event id ("" for none). */
-  Future<Map<String, String>> graph(Collection<String> names) {
+  @Override
+  public Future<Map<String, String>> graph(Collection<String> names) {
     List<String> all = new ArrayList<>(names);
     Future<Map<String, String>> found = Future.succeededFuture(new HashMap<>());
     for (int from = 0; from < all.size(); from += IN_CHUNK) {
@@ -125,11 +122,8 @@ final class MirrorOutbox implements SqliteEventStore.OutboxHook {
     return found;
   }
 
-  /**
-   * In one transaction: removes the entries up to {@code done}, records the graph entities made
-   * since the last checkpoint, and raises the progress mark to {@code started}.
-   */
-  Future<Void> checkpoint(long done, Map<String, String> graph, long started) {
+  @Override
+  public Future<Void> checkpoint(long done, Map<String, String> graph, long started) {
     return store.writer().withTransaction(conn -> {
       Future<Integer> deleted = conn.preparedQuery(sql.getProperty("delete-done")).execute(Tuple.of(done))
         .map(result -> result.rowCount());

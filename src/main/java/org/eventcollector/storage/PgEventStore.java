@@ -50,7 +50,7 @@ import java.util.regex.Pattern;
 final class PgEventStore implements EventStore {
 
   /** The schema version this code writes; a database from a newer version is refused. */
-  static final int SCHEMA_VERSION = 2;
+  static final int SCHEMA_VERSION = 3;
   /** Key of the transaction-level advisory lock that serialises schema migrations. */
   static final long MIGRATION_LOCK = 0x4543_5343_4845_4D41L;
   /** Key of the transaction-level advisory lock taken to create partitions. */
@@ -62,7 +62,7 @@ final class PgEventStore implements EventStore {
   static final int ID_CHUNK = 10_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(PgEventStore.class);
-  private static final String COLUMNS = "seq, event_id, ts, source_system, event_type, severity, title, description, "
+  static final String COLUMNS = "seq, event_id, ts, source_system, event_type, severity, title, description, "
     + "correlation_id, source_component, duration_ms, data, tags, metadata, exact";
   private static final String LOCK_CLOCK = "SELECT last_seq FROM commit_clock WHERE id = 1 FOR UPDATE";
   // Only the commit holding the clock row inserts here, so NOT EXISTS sees every id stored before
@@ -120,6 +120,7 @@ final class PgEventStore implements EventStore {
   private long partitionTimer = -1;
   /** The error of the last commit when it failed; null once a commit succeeds. */
   private volatile String lastWriteError;
+  private OutboxHook outbox;
 
   PgEventStore(Vertx vertx, String url, String password, int poolSize) {
     this(vertx, new Settings(url, password, "", poolSize, 256, 3));
@@ -128,6 +129,29 @@ final class PgEventStore implements EventStore {
   PgEventStore(Vertx vertx, Settings settings) {
     this.vertx = vertx;
     this.settings = settings;
+  }
+
+  /** Writes rows of its own in the transaction that stores events (the Session-Buddy outbox). */
+  interface OutboxHook {
+
+    /** Called inside the insert transaction, after the rows, with the events and their positions (-1: not stored). */
+    Future<?> enqueue(SqlConnection conn, List<Event> events, long[] seqs);
+
+    /** Called once that transaction has committed {@code stored} new events. */
+    void committed(int stored);
+  }
+
+  void outbox(OutboxHook hook) {
+    this.outbox = hook;
+  }
+
+  /** How to reach the database (after {@link #open()}). */
+  PgConnectOptions connectOptions() {
+    return connect;
+  }
+
+  Pool pool() {
+    return pool;
   }
 
   @Override
@@ -319,6 +343,11 @@ final class PgEventStore implements EventStore {
         return createPartitions(days).compose(v -> commit(events, firsts));
       })
       .onSuccess(v -> lastWriteError = null)
+      .onSuccess(v -> {
+        if (outbox != null) {
+          outbox.committed((int) java.util.Arrays.stream(v).filter(s -> s > 0).count());
+        }
+      })
       .onFailure(e -> lastWriteError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
   }
 
@@ -338,6 +367,7 @@ final class PgEventStore implements EventStore {
       .compose(fresh -> insertEvents(conn, events, fresh, seqs).map(fresh))
       .compose(fresh -> fresh.isEmpty() ? Future.succeededFuture()
         : conn.preparedQuery(ADVANCE_CLOCK).execute(Tuple.of((long) fresh.size())))
+      .compose(v -> outbox == null ? Future.succeededFuture() : outbox.enqueue(conn, events, seqs))
       .map(v -> seqs));
   }
 

@@ -32,8 +32,11 @@ import java.util.Set;
  * once: steps that succeeded are not repeated, and a step whose outcome is unknown (no answer, or
  * work begun before a restart) is checked first: an entity that "already exists" counts as made, a
  * relation is looked up with {@code get_entity_relationships} before it is created again.
- * Progress is written to SQLite when a page is done (a checkpoint), together with a mark of how
+ * Progress is written to the outbox when a page is done (a checkpoint), together with a mark of how
  * far work may have begun, which tells a restarted mirror where to check before it writes.
+ * <p>
+ * When several storage nodes share the outbox (PostgreSQL), only the one the outbox lets lead
+ * drains; the others stand by, and one of them resumes from the last checkpoint when it leads.
  */
 final class SessionBuddyMirror {
 
@@ -45,14 +48,14 @@ final class SessionBuddyMirror {
 
   /** One event of the page being mirrored, and how far its calls got. */
   private static final class Work {
-    final MirrorOutbox.Entry entry;
+    final Outbox.Entry entry;
     final List<Step> steps;
     final boolean[] done;
     final boolean[] running;
     final boolean[] uncertain;
     int remaining;
 
-    Work(MirrorOutbox.Entry entry, List<Step> steps) {
+    Work(Outbox.Entry entry, List<Step> steps) {
       this.entry = entry;
       this.steps = steps;
       this.done = new boolean[steps.size()];
@@ -76,7 +79,7 @@ final class SessionBuddyMirror {
   }
 
   private final Vertx vertx;
-  private final MirrorOutbox outbox;
+  private final Outbox outbox;
   private final McpClient client;
   private final CollectorMetrics metrics;
   private final long firstBackoffMs;
@@ -106,6 +109,10 @@ final class SessionBuddyMirror {
   private long pingTimer = -1;
   private long backoffMs;
   private boolean stopped;
+  /** True while this node is the one that drains the outbox. */
+  private boolean leading;
+  /** Counts the turns lost; a {@link #resume} that overlapped the loss of its turn does not drain. */
+  private long turnsLost;
 
   private Boolean reachable;
   private boolean lastCallOk = true;
@@ -114,19 +121,31 @@ final class SessionBuddyMirror {
   private long lastContact;
   private String lastError;
 
-  /** The mirror of a {@code session_buddy} store, or null for any other backend. */
+  /**
+   * The mirror of a {@code session_buddy} store, or of a {@code sqlite} or {@code postgres} store
+   * with {@code storage.session_buddy.mirror}; null when the mirror is off.
+   */
   static SessionBuddyMirror create(Vertx vertx, JsonObject conf, EventStore store, CollectorMetrics metrics) {
-    if (!"session_buddy".equals(Config.string(conf, ConfigKeys.Storage.BACKEND, "sqlite"))
-      || !(store instanceof SqliteEventStore sqlite)) {
+    String backend = Config.string(conf, ConfigKeys.Storage.BACKEND, "sqlite");
+    if (!"session_buddy".equals(backend) && !Config.bool(conf, ConfigKeys.Storage.SESSION_BUDDY_MIRROR, false)) {
       return null;
+    }
+    Outbox outbox;
+    if (store instanceof SqliteEventStore sqlite) {
+      outbox = new MirrorOutbox(sqlite);
+    } else if (store instanceof PgEventStore pg) {
+      outbox = new PgMirrorOutbox(vertx, pg);
+    } else {
+      throw new IllegalArgumentException("storage.session_buddy.mirror needs the sqlite or postgres backend, not '"
+        + backend + "'");
     }
     McpClient client = new McpClient(vertx, Config.string(conf, ConfigKeys.Storage.SESSION_BUDDY_URL, "http://localhost:8678/mcp"),
       Config.integer(conf, ConfigKeys.Storage.SESSION_BUDDY_TIMEOUT_MS, 10_000));
-    return new SessionBuddyMirror(vertx, new MirrorOutbox(sqlite), client, metrics,
+    return new SessionBuddyMirror(vertx, outbox, client, metrics,
       Config.integer(conf, ConfigKeys.Storage.SESSION_BUDDY_RETRY_MS, 100));
   }
 
-  SessionBuddyMirror(Vertx vertx, MirrorOutbox outbox, McpClient client, CollectorMetrics metrics, long firstBackoffMs) {
+  SessionBuddyMirror(Vertx vertx, Outbox outbox, McpClient client, CollectorMetrics metrics, long firstBackoffMs) {
     this.vertx = vertx;
     this.outbox = outbox;
     this.client = client;
@@ -136,15 +155,27 @@ final class SessionBuddyMirror {
     outbox.onCommit(this::wake);
   }
 
-  /** Loads the progress left by an earlier run and starts draining. Call after the store is open. */
+  /**
+   * Starts: drains at once when this node is the only one on the outbox, else as soon as the outbox
+   * lets it lead. Call after the store is open.
+   */
   Future<Void> start() {
-    return outbox.load().map(started -> {
+    pingTimer = vertx.setPeriodic(IDLE_PING_MS, t -> pingWhenIdle());
+    publishMetrics();
+    return outbox.lead(this::resume, this::demote).onFailure(e -> vertx.cancelTimer(pingTimer));
+  }
+
+  /** Becomes the drainer: waits for the calls of an earlier turn, loads the progress left and starts. */
+  private Future<Void> resume() {
+    long turn = turnsLost;
+    return idle(30_000).compose(v -> outbox.load()).map(started -> {
+      reset();
       startedMark = started;
       carefulUntil = started;
+      leading = !stopped && turn == turnsLost;
       if (outbox.rows() > 0) {
         LOG.info("Session-Buddy outbox holds {} events; resuming the mirror to {}", outbox.rows(), client.url());
       }
-      pingTimer = vertx.setPeriodic(IDLE_PING_MS, t -> pingWhenIdle());
       publishMetrics();
       if (outbox.rows() == 0) {
         ping();
@@ -154,10 +185,46 @@ final class SessionBuddyMirror {
     });
   }
 
+  /** Forgets the work of an earlier turn; the outbox and its checkpoint say where to carry on. */
+  private void reset() {
+    if (retryTimer >= 0) {
+      vertx.cancelTimer(retryTimer);
+      retryTimer = -1;
+    }
+    page = List.of();
+    graph.clear();
+    changed.clear();
+    pageChanges = new HashMap<>();
+    entityCursor = 0;
+    firstOpen = 0;
+    entityInFlight = false;
+    failed = false;
+    failure = null;
+    mirroredSeq = 0;
+    checkpointedSeq = 0;
+    sinceCheckpoint = 0;
+    backoffMs = firstBackoffMs;
+  }
+
+  /** Another node drains now: no new calls; a later {@link #resume} starts over from the checkpoint. */
+  private void demote() {
+    turnsLost++;
+    if (!leading) {
+      return;
+    }
+    leading = false;
+    if (retryTimer >= 0) {
+      vertx.cancelTimer(retryTimer);
+      retryTimer = -1;
+    }
+    LOG.warn("This storage node no longer drains the Session-Buddy outbox");
+    publishMetrics();
+  }
+
   private void wake() {
     wakeUp = true;
     publishMetrics();
-    if (page.isEmpty() && !loading && retryTimer < 0 && !stopped) {
+    if (leading && page.isEmpty() && !loading && retryTimer < 0 && !stopped) {
       loadPage();
     }
   }
@@ -174,7 +241,7 @@ final class SessionBuddyMirror {
         return saved.map(entries);
       }
       Set<String> names = new HashSet<>();
-      for (MirrorOutbox.Entry entry : entries) {
+      for (Outbox.Entry entry : entries) {
         if (entry.event() == null) {
           continue;
         }
@@ -191,7 +258,7 @@ final class SessionBuddyMirror {
       });
     }).onComplete(ar -> {
       loading = false;
-      if (stopped) {
+      if (stopped || !leading) {
         return;
       }
       if (ar.failed()) {
@@ -207,10 +274,10 @@ final class SessionBuddyMirror {
   }
 
   /** Works out every call of the page, in commit order, from the graph as it will be. */
-  private void plan(List<MirrorOutbox.Entry> entries) {
+  private void plan(List<Outbox.Entry> entries) {
     List<Work> work = new ArrayList<>(entries.size());
     pageChanges = new HashMap<>();
-    for (MirrorOutbox.Entry entry : entries) {
+    for (Outbox.Entry entry : entries) {
       JsonObject event = entry.event();
       if (event == null) {
         // Deleted (retention or DELETE /events) before it was mirrored: nothing left to mirror.
@@ -240,7 +307,7 @@ final class SessionBuddyMirror {
 
   /** Starts every call that may start now. */
   private void pump() {
-    if (stopped || page.isEmpty() || retryTimer >= 0) {
+    if (stopped || !leading || page.isEmpty() || retryTimer >= 0) {
       return;
     }
     if (failed) {
@@ -399,7 +466,7 @@ final class SessionBuddyMirror {
       retryTimer = -1;
       failed = false;
       failure = null;
-      if (stopped) {
+      if (stopped || !leading) {
         return;
       }
       if (page.isEmpty()) {
@@ -433,7 +500,10 @@ final class SessionBuddyMirror {
     metrics.mirrorOutbox(depth(), headEnqueuedAt());
   }
 
-  /** Adds {@code session_buddy} to the storage health; the status is "degraded" while not draining. */
+  /**
+   * Adds {@code session_buddy} to the storage health; the status is "degraded" while not draining.
+   * {@code drainer} tells whether this node is the one that drains.
+   */
   Future<JsonObject> describe(JsonObject health) {
     long depth = depth();
     long head = headEnqueuedAt();
@@ -444,13 +514,17 @@ final class SessionBuddyMirror {
         .put("url", client.url())
         .put("reachable", reachable)
         .put("draining", lastCallOk)
+        .put("drainer", leading)
         .put("outbox_depth", depth)
         .put("oldest_pending_age_ms", at == 0 ? 0 : Math.max(0, System.currentTimeMillis() - at))
         .put("failures", failures)
         .put("mirrored", mirrored)
         .put("last_error", lastError)
         .put("protocol_version", client.protocolVersion());
-      health.put("storage_type", "session_buddy").put("session_buddy", mirror);
+      if (!outbox.shared()) {
+        health.put("storage_type", "session_buddy");
+      }
+      health.put("session_buddy", mirror);
       if (!lastCallOk && "healthy".equals(health.getString("status"))) {
         health.put("status", "degraded");
       }
@@ -469,18 +543,10 @@ final class SessionBuddyMirror {
       vertx.cancelTimer(retryTimer);
       retryTimer = -1;
     }
-    Future<Void> quiet = Future.succeededFuture();
-    if (inFlight > 0 || loading) {
-      Promise<Void> idle = Promise.promise();
-      long deadline = System.currentTimeMillis() + 3_000;
-      long timer = vertx.setPeriodic(20, t -> {
-        if ((inFlight == 0 && !loading) || System.currentTimeMillis() > deadline) {
-          idle.tryComplete();
-        }
-      });
-      quiet = idle.future().onComplete(v -> vertx.cancelTimer(timer));
-    }
-    return quiet.compose(v -> {
+    return idle(3_000).compose(v -> {
+      if (!leading) {
+        return Future.<Void>succeededFuture();
+      }
       if (firstOpen == page.size() && !page.isEmpty()) {
         changed.putAll(pageChanges);
         page = List.of();
@@ -490,6 +556,21 @@ final class SessionBuddyMirror {
     }).recover(e -> {
       LOG.warn("Last Session-Buddy checkpoint failed: {}", e.getMessage());
       return Future.succeededFuture();
-    }).eventually(client::close);
+    }).eventually(outbox::close).eventually(client::close);
+  }
+
+  /** Completes once no call and no page read is in flight, or after {@code maxMs}. */
+  private Future<Void> idle(long maxMs) {
+    if (inFlight == 0 && !loading) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> idle = Promise.promise();
+    long deadline = System.currentTimeMillis() + maxMs;
+    long timer = vertx.setPeriodic(20, t -> {
+      if ((inFlight == 0 && !loading) || System.currentTimeMillis() > deadline) {
+        idle.tryComplete();
+      }
+    });
+    return idle.future().onComplete(v -> vertx.cancelTimer(timer));
   }
 }

@@ -7,6 +7,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
 import org.eventcollector.Main;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
@@ -14,14 +19,14 @@ import org.eventcollector.config.Defaults;
 import org.eventcollector.mirror.StandInMcpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -37,8 +42,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A collector with {@code session_buddy} storage against the stand-in MCP server, end to end over HTTP. */
-@ExtendWith(VertxExtension.class)
+/**
+ * A collector with the Session-Buddy mirror against the stand-in MCP server, end to end over HTTP:
+ * with {@code session_buddy} storage (SQLite), and with {@code postgres} and
+ * {@code storage.session_buddy.mirror} on a real PostgreSQL server.
+ */
+@ExtendWith({VertxExtension.class, PostgresServer.class})
 class SessionBuddyMirrorTest {
 
   private static final String[] SYSTEMS = {"mahavishnu", "crackerjack", "akosha"};
@@ -49,6 +58,10 @@ class SessionBuddyMirrorTest {
   private WebClient web;
   private StandInMcpServer standIn;
   private final List<Main.Node> nodes = new ArrayList<>();
+  private String backend;
+  /** The database of a {@code postgres} test, the same for every node the test starts. */
+  private String pgUrl;
+  private Pool pg;
 
   @BeforeEach
   void start(Vertx vertx) throws Exception {
@@ -65,13 +78,24 @@ class SessionBuddyMirrorTest {
     }
     await(standIn.stop());
     web.close();
+    if (pg != null) {
+      await(pg.close());
+    }
   }
 
   private Main.Node node() throws Exception {
     JsonObject config = Defaults.config();
     Config.set(config, ConfigKeys.Http.PORT, 0);
-    Config.set(config, ConfigKeys.Storage.BACKEND, "session_buddy");
+    Config.set(config, ConfigKeys.Storage.BACKEND, backend);
     Config.set(config, ConfigKeys.Storage.SQLITE_PATH, dir.resolve("events.db").toString());
+    if ("postgres".equals(backend)) {
+      if (pgUrl == null) {
+        pgUrl = PostgresServer.get().newDatabase();
+      }
+      Config.set(config, ConfigKeys.Storage.PG_URL, pgUrl);
+      Config.set(config, ConfigKeys.Storage.PG_PASSWORD, PostgresServer.PASSWORD);
+      Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_MIRROR, true);
+    }
     Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_URL, standIn.url());
     Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_RETRY_MS, 20);
     Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_TIMEOUT_MS, 2_000);
@@ -83,6 +107,32 @@ class SessionBuddyMirrorTest {
   private void close(Main.Node node) {
     node.close(10_000);
     nodes.remove(node);
+  }
+
+  /** Runs SQL on the test's database (SQLite file or PostgreSQL); answers the first column of each row. */
+  private List<Long> sql(String statement) throws Exception {
+    List<Long> values = new ArrayList<>();
+    if ("postgres".equals(backend)) {
+      if (pg == null) {
+        pg = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+          .connectingTo(PgConnectOptions.fromUri(pgUrl).setPassword(PostgresServer.PASSWORD)).using(vertx).build();
+      }
+      for (Row row : await(pg.query(statement).execute())) {
+        values.add(row.getLong(0));
+      }
+      return values;
+    }
+    try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("events.db"));
+         Statement st = conn.createStatement()) {
+      if (st.execute(statement)) {
+        try (ResultSet rows = st.getResultSet()) {
+          while (rows.next()) {
+            values.add(rows.getLong(1));
+          }
+        }
+      }
+    }
+    return values;
   }
 
   private static <T> T await(Future<T> future) throws Exception {
@@ -142,7 +192,7 @@ class SessionBuddyMirrorTest {
   }
 
   /** The relations the mapping promises for events stored in this order. */
-  private static Set<String> expectedRelations(List<JsonObject> events) {
+  static Set<String> expectedRelations(List<JsonObject> events) {
     Set<String> relations = new HashSet<>();
     Map<String, String> last = new HashMap<>();
     for (JsonObject e : events) {
@@ -172,8 +222,10 @@ class SessionBuddyMirrorTest {
     assertEquals(expectedRelations(events), new HashSet<>(relations));
   }
 
-  @Test
-  void mirrorsACorrelatedWorkflowAsEntitiesAndRelations() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"session_buddy", "postgres"})
+  void mirrorsACorrelatedWorkflowAsEntitiesAndRelations(String backend) throws Exception {
+    this.backend = backend;
     Main.Node node = node();
     List<JsonObject> events = List.of(
       event("wf1-start", "mahavishnu", "wf-1", "Workflow started", "deploy api"),
@@ -216,7 +268,8 @@ class SessionBuddyMirrorTest {
     assertEquals(entities.size(), creates, "each entity created with one call");
 
     JsonObject health = health(node);
-    assertEquals("session_buddy", health.getJsonObject("storage").getString("storage_type"));
+    assertEquals(backend, health.getJsonObject("storage").getString("storage_type"));
+    assertEquals(true, mirror(health).getBoolean("drainer"));
     assertEquals(true, mirror(health).getBoolean("reachable"));
     assertEquals(0L, mirror(health).getLong("failures"));
     HttpResponse<io.vertx.core.buffer.Buffer> trace = await(web.get(node.main().httpPort(), "127.0.0.1",
@@ -224,8 +277,10 @@ class SessionBuddyMirrorTest {
     assertEquals(3, trace.bodyAsJsonObject().getInteger("count"));
   }
 
-  @Test
-  void aServerDownForAWhileThenBackReceivesEverythingOnceInOrder() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"session_buddy", "postgres"})
+  void aServerDownForAWhileThenBackReceivesEverythingOnceInOrder(String backend) throws Exception {
+    this.backend = backend;
     Main.Node node = node();
     List<JsonObject> events = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -274,8 +329,10 @@ class SessionBuddyMirrorTest {
     return await(web.get(node.main().httpPort(), "127.0.0.1", "/metrics").send()).bodyAsString();
   }
 
-  @Test
-  void aRestartWithAFullOutboxResumesAndACrashBeforeACheckpointRepeatsNothing() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"session_buddy", "postgres"})
+  void aRestartWithAFullOutboxResumesAndACrashBeforeACheckpointRepeatsNothing(String backend) throws Exception {
+    this.backend = backend;
     await(standIn.stop());
     Main.Node first = node();
     List<JsonObject> events = new ArrayList<>();
@@ -287,14 +344,8 @@ class SessionBuddyMirrorTest {
     assertEquals(30L, mirror(waiting).getLong("outbox_depth"));
     close(first);
 
-    Path db = dir.resolve("events.db");
-    List<Object[]> outbox = new ArrayList<>();
-    try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = conn.createStatement();
-         ResultSet rows = st.executeQuery("SELECT seq, enqueued_at FROM mirror_outbox ORDER BY seq")) {
-      while (rows.next()) {
-        outbox.add(new Object[] {rows.getLong(1), rows.getLong(2)});
-      }
-    }
+    List<Long> outbox = sql("SELECT seq FROM mirror_outbox ORDER BY seq");
+    List<Long> enqueuedAt = sql("SELECT enqueued_at FROM mirror_outbox ORDER BY seq");
     assertEquals(30, outbox.size(), "the outbox survived the shutdown");
 
     await(standIn.start(0));
@@ -307,32 +358,24 @@ class SessionBuddyMirrorTest {
     Map<String, JsonObject> entitiesBefore = standIn.entities();
 
     // As if the second run had died after its calls but before its checkpoint.
-    try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = conn.createStatement()) {
-      st.execute("DELETE FROM mirror_graph");
-      try (PreparedStatement insert = conn.prepareStatement("INSERT INTO mirror_outbox (seq, enqueued_at) VALUES (?, ?)")) {
-        for (Object[] row : outbox) {
-          insert.setLong(1, (Long) row[0]);
-          insert.setLong(2, (Long) row[1]);
-          insert.executeUpdate();
-        }
-      }
-      st.execute("UPDATE mirror_state SET value = " + outbox.get(outbox.size() - 1)[0] + " WHERE key = 'started'");
+    sql("DELETE FROM mirror_graph");
+    for (int i = 0; i < outbox.size(); i++) {
+      sql("INSERT INTO mirror_outbox (seq, enqueued_at) VALUES (" + outbox.get(i) + ", " + enqueuedAt.get(i) + ")");
     }
+    sql("UPDATE mirror_state SET value = " + outbox.get(outbox.size() - 1) + " WHERE key = 'started'");
     Main.Node third = node();
     JsonObject resumed = healthUntil(third, h -> drained(h) && mirror(h).getLong("mirrored") == 30);
     assertEquals(0L, mirror(resumed).getLong("failures"));
     assertEquals(relationsBefore, relations(), "no relation made again");
     assertEquals(entitiesBefore, standIn.entities(), "no entity made again");
     close(third);
-    try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = conn.createStatement();
-         ResultSet rows = st.executeQuery("SELECT COUNT(*) FROM mirror_outbox")) {
-      rows.next();
-      assertEquals(0, rows.getInt(1));
-    }
+    assertEquals(List.of(0L), sql("SELECT COUNT(*) FROM mirror_outbox"));
   }
 
-  @Test
-  void anEventDeletedBeforeItWasMirroredIsSkippedAndTheRestFollows() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"session_buddy", "postgres"})
+  void anEventDeletedBeforeItWasMirroredIsSkippedAndTheRestFollows(String backend) throws Exception {
+    this.backend = backend;
     await(standIn.stop());
     Main.Node first = node();
     List<JsonObject> old = List.of(
