@@ -22,6 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
+import java.time.Instant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -122,6 +123,35 @@ class IngestVerticleTest {
         .onComplete(ctx.failing(e -> ctx.verify(() -> {
           assertEquals(503, ((ReplyException) e).failureCode());
           assertTrue(!dir.resolve("events.db").toFile().exists(), "a node without storage holds no database");
+          ctx.completeNow();
+        }))));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void answersStatsAndHealthOverTheBusAsRestDoes(String backend, Vertx vertx, VertxTestContext ctx) {
+    deploy(vertx, ctx, config(backend), () ->
+      vertx.eventBus().<JsonObject>request(Addresses.INGEST, new JsonArray()
+          .add(event().put("timestamp", "2025-02-05T01:00:00Z").put("severity", "error"))
+          .add(event().put("timestamp", "2025-02-05T02:00:00Z"))
+          .add(event().put("source_system", "akosha").put("timestamp", "2025-02-06T02:00:00Z")))
+        .compose(batch -> vertx.eventBus().<JsonObject>request(Addresses.STATS,
+          new JsonObject().put("start_time", "2025-02-05T00:00:00Z").put("end_time", "2025-02-06T00:00:00Z")))
+        .compose(stats -> {
+          ctx.verify(() -> {
+            assertEquals(2, stats.body().getInteger("total_events"));
+            assertEquals(new JsonObject().put("crackerjack", 2), stats.body().getJsonObject("by_source_system"));
+            assertEquals(new JsonObject().put("error", 1).put("info", 1), stats.body().getJsonObject("by_severity"));
+            assertEquals(Instant.parse("2025-02-05T00:00:00Z"),
+              Instant.parse(stats.body().getJsonObject("time_range").getString("start")));
+          });
+          return vertx.eventBus().<JsonObject>request(Addresses.HEALTH, new JsonObject());
+        })
+        .onComplete(ctx.succeeding(health -> ctx.verify(() -> {
+          assertEquals("healthy", health.body().getString("status"));
+          assertEquals(backend, health.body().getJsonObject("storage").getString("storage_type"));
+          assertEquals(3, health.body().getJsonObject("storage").getInteger("total_events"));
+          assertEquals(3, health.body().getJsonObject("collector").getInteger("events_processed"));
           ctx.completeNow();
         }))));
   }
