@@ -56,12 +56,14 @@ class EventCollectorClientTest {
   @DisplayName("collects events in-process and finds them with the fluent query, count, correlation and stats")
   void collectsAndQueriesInProcess(String backend, Vertx vertx, VertxTestContext ctx) throws Exception {
     deploy(vertx, backend);
+    // Times of their own: two events stored within one millisecond would tie on the server's clock.
+    Instant now = Instant.now();
     JsonObject first = EventCollectorClient.event("mahavishnu", "workflow.started")
       .put("severity", "info").put("title", "Pipeline alpha started").put("correlation_id", "wf-1")
-      .put("tags", new JsonArray().add("workflow").add("rag"));
+      .put("tags", new JsonArray().add("workflow").add("rag")).put("timestamp", now.minusSeconds(2).toString());
     JsonObject second = EventCollectorClient.event("mahavishnu", "workflow.failed")
       .put("severity", "error").put("title", "Pipeline alpha failed").put("correlation_id", "wf-1")
-      .put("duration_ms", 1500).put("tags", new JsonArray().add("workflow"));
+      .put("duration_ms", 1500).put("tags", new JsonArray().add("workflow")).put("timestamp", now.minusSeconds(1).toString());
     JsonObject other = EventCollectorClient.event("crackerjack", "test.passed").put("severity", "info");
     client.collect(first)
       .compose(ack -> {
@@ -152,11 +154,10 @@ class EventCollectorClientTest {
       })));
   }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  @Test
   @DisplayName("the timing helper collects a failed event with the error and passes the failure on")
-  void timingCollectsFailure(String backend, Vertx vertx, VertxTestContext ctx) throws Exception {
-    deploy(vertx, backend);
+  void timingCollectsFailure(Vertx vertx, VertxTestContext ctx) throws Exception {
+    deploy(vertx, "sqlite");
     Timing timing = client.timing("crackerjack", "quality_check");
     timing.run(() -> Future.failedFuture(new IllegalStateException("lint broke")))
       .onComplete(ctx.failing(error -> {
