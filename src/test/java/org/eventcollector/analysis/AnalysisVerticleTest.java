@@ -8,12 +8,14 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import org.eventcollector.Backends;
 import org.eventcollector.Corpus;
 import org.eventcollector.bus.Addresses;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.config.Defaults;
 import org.eventcollector.event.Event;
+import org.eventcollector.storage.PostgresServer;
 import org.eventcollector.storage.StorageVerticle;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The three analyses over the known corpus, on both storage backends, through the bus addresses. */
-@ExtendWith(VertxExtension.class)
+/** The three analyses over the known corpus, on every storage backend, through the bus addresses. */
+@ExtendWith({VertxExtension.class, PostgresServer.class})
 class AnalysisVerticleTest {
 
   @TempDir
@@ -41,8 +43,8 @@ class AnalysisVerticleTest {
 
   private Vertx start(Vertx vertx, String backend) throws Exception {
     JsonObject conf = Defaults.config();
-    Config.set(conf, ConfigKeys.Storage.BACKEND, backend);
     Config.set(conf, ConfigKeys.Storage.SQLITE_PATH, dir.resolve("events.db").toString());
+    Backends.on(backend, conf);
     await(vertx.deployVerticle(StorageVerticle.class, new DeploymentOptions().setConfig(conf)));
     await(vertx.deployVerticle(AnalysisVerticle.class, new DeploymentOptions().setConfig(conf)));
     h = Corpus.hourOf(System.currentTimeMillis());
@@ -53,7 +55,7 @@ class AnalysisVerticleTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"memory", "sqlite"})
+  @ValueSource(strings = {"memory", "sqlite", "postgres"})
   void errorAnalysisCountsErrorsAndCriticalsByTypeSystemAndComponent(String backend, Vertx vertx) throws Exception {
     start(vertx, backend);
     JsonObject errors = ask(vertx, Addresses.ANALYSIS_ERRORS, new JsonObject().put("hours", 24));
@@ -72,7 +74,7 @@ class AnalysisVerticleTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"memory", "sqlite"})
+  @ValueSource(strings = {"memory", "sqlite", "postgres"})
   void errorsAreGroupedByFingerprintWithFirstAndLastSeen(String backend, Vertx vertx) throws Exception {
     start(vertx, backend);
     JsonObject errors = ask(vertx, Addresses.ANALYSIS_ERRORS, new JsonObject().put("hours", 24));
@@ -100,7 +102,7 @@ class AnalysisVerticleTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"memory", "sqlite"})
+  @ValueSource(strings = {"memory", "sqlite", "postgres"})
   void patternsFlagTheSpikeHourWithItsSignedDeviation(String backend, Vertx vertx) throws Exception {
     start(vertx, backend);
     JsonObject patterns = ask(vertx, Addresses.ANALYSIS_PATTERNS, new JsonObject().put("days", 1));
@@ -123,7 +125,7 @@ class AnalysisVerticleTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"memory", "sqlite"})
+  @ValueSource(strings = {"memory", "sqlite", "postgres"})
   void reportGivesDistributionsNearestRankPercentilesAndRecentEvents(String backend, Vertx vertx) throws Exception {
     start(vertx, backend);
     JsonObject report = ask(vertx, Addresses.ANALYSIS_REPORT, new JsonObject().put("hours", 24));
@@ -147,7 +149,7 @@ class AnalysisVerticleTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"memory", "sqlite"})
+  @ValueSource(strings = {"memory", "sqlite", "postgres"})
   void durationsByIndexScanAndBySortAgree(String backend, Vertx vertx) throws Exception {
     start(vertx, backend);
     // A time window alone is served from the duration index; any other filter sorts the matching rows.
@@ -169,11 +171,11 @@ class AnalysisVerticleTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"memory", "sqlite"})
+  @ValueSource(strings = {"memory", "sqlite", "postgres"})
   void reportOfAnEmptyWindowHasNullDurations(String backend, Vertx vertx) throws Exception {
     JsonObject conf = Defaults.config();
-    Config.set(conf, ConfigKeys.Storage.BACKEND, backend);
     Config.set(conf, ConfigKeys.Storage.SQLITE_PATH, dir.resolve("empty.db").toString());
+    Backends.on(backend, conf);
     await(vertx.deployVerticle(StorageVerticle.class, new DeploymentOptions().setConfig(conf)));
     await(vertx.deployVerticle(AnalysisVerticle.class, new DeploymentOptions().setConfig(conf)));
     JsonObject report = ask(vertx, Addresses.ANALYSIS_REPORT, new JsonObject().put("hours", 1));

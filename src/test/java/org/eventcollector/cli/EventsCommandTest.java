@@ -2,16 +2,20 @@ package org.eventcollector.cli;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.eventcollector.Backends;
 import org.eventcollector.Corpus;
 import org.eventcollector.Main;
 import org.eventcollector.RunningCollector;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.event.Event;
+import org.eventcollector.storage.PostgresServer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -21,20 +25,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every {@code events} command against a running collector: tables, {@code --json}, exit codes. */
+/** Every {@code events} command against a running collector on each storage backend: tables, {@code --json}, exit codes. */
+@ExtendWith(PostgresServer.class)
 class EventsCommandTest {
 
   @TempDir
   static Path dir;
 
+  /** The node of the running test, and the clock hour of its corpus. */
   static RunningCollector collector;
   static long h;
   static final long TRACE_START = Event.parseTime("2026-01-05T10:00:00Z");
+
+  /** A running node holding the corpus, and its clock hour, per backend; started by the first test that asks. */
+  private record Node(RunningCollector collector, long h) {
+  }
+
+  private static final Map<String, Node> NODES = new HashMap<>();
 
   /** One run of the CLI: exit code, standard output and error. */
   record Run(int code, String out, String err) {
@@ -43,21 +57,29 @@ class EventsCommandTest {
     }
   }
 
-  @BeforeAll
-  static void start() throws Exception {
-    collector = RunningCollector.start(RunningCollector.config(dir));
-    h = Corpus.hourOf(System.currentTimeMillis());
-    List<JsonObject> events = new ArrayList<>(Corpus.events(h));
-    events.add(traced("trace-a", 0, "workflow.started", "Workflow started", null));
-    events.add(traced("trace-b", 1500, "workflow.step", "Step one", 1400L));
-    events.add(traced("trace-c", 4000, "workflow.completed", "Workflow completed", 4000L));
-    RunningCollector.Reply stored = collector.post("/events/batch", Corpus.array(events));
-    assertEquals(Corpus.TOTAL_IN_DAY + 4, stored.json().getInteger("collected"), stored.body());
+  /** Points {@link #collector} and {@link #h} at the node on {@code backend}, starting it and storing the corpus once. */
+  static void use(String backend) throws Exception {
+    Node node = NODES.get(backend);
+    if (node == null) {
+      RunningCollector started = RunningCollector.start(Backends.on(backend, RunningCollector.config(dir)));
+      long hour = Corpus.hourOf(System.currentTimeMillis());
+      List<JsonObject> events = new ArrayList<>(Corpus.events(hour));
+      events.add(traced("trace-a", 0, "workflow.started", "Workflow started", null));
+      events.add(traced("trace-b", 1500, "workflow.step", "Step one", 1400L));
+      events.add(traced("trace-c", 4000, "workflow.completed", "Workflow completed", 4000L));
+      RunningCollector.Reply stored = started.post("/events/batch", Corpus.array(events));
+      assertEquals(Corpus.TOTAL_IN_DAY + 4, stored.json().getInteger("collected"), stored.body());
+      node = new Node(started, hour);
+      NODES.put(backend, node);
+    }
+    collector = node.collector();
+    h = node.h();
   }
 
   @AfterAll
   static void stop() {
-    collector.close();
+    NODES.values().forEach(node -> node.collector().close());
+    NODES.clear();
   }
 
   static JsonObject traced(String id, long offset, String type, String title, Long duration) {
@@ -86,8 +108,10 @@ class EventsCommandTest {
     return text + " ".repeat(width - text.length());
   }
 
-  @Test
-  void queryPrintsAHeaderAndOneAlignedLinePerEvent() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void queryPrintsAHeaderAndOneAlignedLinePerEvent(String backend) throws Exception {
+    use(backend);
     Run run = events("query", "--system", "akosha", "--hours", "24");
     assertEquals(0, run.code(), run.err());
     List<String> expected = new ArrayList<>();
@@ -99,8 +123,10 @@ class EventsCommandTest {
     assertEquals(expected, run.lines());
   }
 
-  @Test
-  void queryPassesEveryFilterFlag() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void queryPassesEveryFilterFlag(String backend) throws Exception {
+    use(backend);
     Run run = events("query", "--system", "mahavishnu,crackerjack", "--event-type", "workflow.failed,test.failed",
       "--severity", "error", "--min-severity", "error", "--component", "orchestrator", "--search", "failed",
       "--days", "1", "--limit", "3", "--offset", "1", "--sort-by", "timestamp", "--asc", "--json");
@@ -118,15 +144,19 @@ class EventsCommandTest {
     assertEquals(List.of("wf-fail-0"), ids(new JsonObject(correlated.out()).getJsonArray("events")));
   }
 
-  @Test
-  void queryJsonPrintsTheRestAnswerAsIs() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void queryJsonPrintsTheRestAnswerAsIs(String backend) throws Exception {
+    use(backend);
     Run run = events("query", "--system", "oneiric", "--limit", "4", "--json");
     assertEquals(0, run.code());
     assertEquals(collector.get("/events?source_system=oneiric&limit=4").body(), run.out().trim());
   }
 
-  @Test
-  void traceShowsATimelineOldestFirst() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void traceShowsATimelineOldestFirst(String backend) throws Exception {
+    use(backend);
     Run run = events("trace", "--correlation-id", "wf-trace");
     assertEquals(0, run.code(), run.err());
     List<String> lines = run.lines();
@@ -147,8 +177,10 @@ class EventsCommandTest {
     assertEquals("Trace nothing here: no events", none.out().trim());
   }
 
-  @Test
-  void statsPrintsAlignedCountTables() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void statsPrintsAlignedCountTables(String backend) throws Exception {
+    use(backend);
     Run run = events("stats");
     assertEquals(0, run.code(), run.err());
     String expected = String.join("\n",
@@ -168,9 +200,11 @@ class EventsCommandTest {
     assertEquals(collector.get("/events/stats").json(), new JsonObject(json.out()));
   }
 
-  @Test
-  void reportPrintsTablesAndWritesTheJsonAnswerToAFile() throws Exception {
-    Path file = dir.resolve("report.json");
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void reportPrintsTablesAndWritesTheJsonAnswerToAFile(String backend) throws Exception {
+    use(backend);
+    Path file = dir.resolve("report-" + backend + ".json");
     Run run = events("report", "--hours", "24", "--output", file.toString());
     assertEquals(0, run.code(), run.err());
     List<String> lines = run.lines();
@@ -190,8 +224,10 @@ class EventsCommandTest {
     assertEquals(written, answer);
   }
 
-  @Test
-  void analyzeErrorsPrintsCountsGroupsAndRecentErrors() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void analyzeErrorsPrintsCountsGroupsAndRecentErrors(String backend) throws Exception {
+    use(backend);
     Run run = events("analyze-errors", "--hours", "24");
     assertEquals(0, run.code(), run.err());
     List<String> lines = run.lines();
@@ -211,8 +247,10 @@ class EventsCommandTest {
     assertEquals(20, new JsonObject(json.out()).getLong("total_errors"));
   }
 
-  @Test
-  void healthPrintsTheStatusAndExitsZero() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void healthPrintsTheStatusAndExitsZero(String backend) throws Exception {
+    use(backend);
     Run run = events("health");
     assertEquals(0, run.code(), run.err());
     assertEquals("Status: healthy", run.lines().get(0));
@@ -222,7 +260,8 @@ class EventsCommandTest {
   }
 
   @Test
-  void badUsageExitsTwo() {
+  void badUsageExitsTwo() throws Exception {
+    use("sqlite");
     assertEquals(2, run("events", "bogus").code());
     assertEquals(2, run("events").code());
     assertEquals(2, events("query", "--bogus").code());

@@ -7,25 +7,30 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import org.eventcollector.Backends;
 import org.eventcollector.EventCollector;
+import org.eventcollector.storage.PostgresServer;
 import io.vertx.ext.web.client.WebClient;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(VertxExtension.class)
+/** The in-process client over the bus addresses, on each storage backend where the store answers. */
+@ExtendWith({VertxExtension.class, PostgresServer.class})
 class EventCollectorClientTest {
 
   @TempDir
@@ -34,29 +39,31 @@ class EventCollectorClientTest {
   private EventCollector collector;
   private EventCollectorClient client;
 
-  @BeforeEach
-  void deploy(Vertx vertx, VertxTestContext ctx) {
+  /** Deploys the collector of this test into {@code vertx} on {@code backend}, waiting on the test thread. */
+  private void deploy(Vertx vertx, String backend) throws Exception {
     JsonObject config = new JsonObject()
       .put("http", new JsonObject().put("port", 0))
       .put("storage", new JsonObject().put("sqlite", new JsonObject().put("path", dir.resolve("events.db").toString())))
       .put("rate_limit", new JsonObject().put("systems", new JsonObject()
         .put("oneiric", new JsonObject().put("per_second", 0.001).put("burst", 3))));
-    EventCollector.deploy(vertx, config).onComplete(ctx.succeeding(c -> {
-      collector = c;
-      client = c.client();
-      ctx.completeNow();
-    }));
+    collector = EventCollector.deploy(vertx, Backends.on(backend, config)).toCompletionStage().toCompletableFuture()
+      .get(60, TimeUnit.SECONDS);
+    client = collector.client();
   }
 
-  @Test
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   @DisplayName("collects events in-process and finds them with the fluent query, count, correlation and stats")
-  void collectsAndQueriesInProcess(VertxTestContext ctx) {
+  void collectsAndQueriesInProcess(String backend, Vertx vertx, VertxTestContext ctx) throws Exception {
+    deploy(vertx, backend);
+    // Times of their own: two events stored within one millisecond would tie on the server's clock.
+    Instant now = Instant.now();
     JsonObject first = EventCollectorClient.event("mahavishnu", "workflow.started")
       .put("severity", "info").put("title", "Pipeline alpha started").put("correlation_id", "wf-1")
-      .put("tags", new JsonArray().add("workflow").add("rag"));
+      .put("tags", new JsonArray().add("workflow").add("rag")).put("timestamp", now.minusSeconds(2).toString());
     JsonObject second = EventCollectorClient.event("mahavishnu", "workflow.failed")
       .put("severity", "error").put("title", "Pipeline alpha failed").put("correlation_id", "wf-1")
-      .put("duration_ms", 1500).put("tags", new JsonArray().add("workflow"));
+      .put("duration_ms", 1500).put("tags", new JsonArray().add("workflow")).put("timestamp", now.minusSeconds(1).toString());
     JsonObject other = EventCollectorClient.event("crackerjack", "test.passed").put("severity", "info");
     client.collect(first)
       .compose(ack -> {
@@ -93,7 +100,8 @@ class EventCollectorClientTest {
 
   @Test
   @DisplayName("a refused event fails with the contract's code, 400 for an invalid one")
-  void invalidEventFailsWithBadRequest(VertxTestContext ctx) {
+  void invalidEventFailsWithBadRequest(Vertx vertx, VertxTestContext ctx) throws Exception {
+    deploy(vertx, "sqlite");
     client.collect(new JsonObject().put("source_system", "mahavishnu")).onComplete(ctx.failing(e -> ctx.verify(() -> {
       ReplyException reply = assertInstanceOf(ReplyException.class, e);
       assertEquals(400, reply.failureCode());
@@ -102,9 +110,11 @@ class EventCollectorClientTest {
     })));
   }
 
-  @Test
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   @DisplayName("a subscription receives the stored events that match its filter and no others")
-  void subscriptionReceivesMatchingEvents(VertxTestContext ctx) {
+  void subscriptionReceivesMatchingEvents(String backend, Vertx vertx, VertxTestContext ctx) throws Exception {
+    deploy(vertx, backend);
     List<String> seen = new ArrayList<>();
     client.subscribe(EventQuery.filter().minSeverity("warning").tags("db"), event -> {
       seen.add(event.getString("event_id"));
@@ -121,9 +131,11 @@ class EventCollectorClientTest {
       .onComplete(ctx.succeeding(batch -> ctx.verify(() -> assertEquals(4, batch.getInteger("collected")))));
   }
 
-  @Test
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
   @DisplayName("the timing helper collects started and completed with duration_ms under one correlation id")
-  void timingCollectsStartedAndCompleted(Vertx vertx, VertxTestContext ctx) {
+  void timingCollectsStartedAndCompleted(String backend, Vertx vertx, VertxTestContext ctx) throws Exception {
+    deploy(vertx, backend);
     Timing timing = client.timing("mahavishnu", "workflow.started").component("orchestrator");
     timing.run(() -> {
         io.vertx.core.Promise<String> done = io.vertx.core.Promise.promise();
@@ -144,7 +156,8 @@ class EventCollectorClientTest {
 
   @Test
   @DisplayName("the timing helper collects a failed event with the error and passes the failure on")
-  void timingCollectsFailure(VertxTestContext ctx) {
+  void timingCollectsFailure(Vertx vertx, VertxTestContext ctx) throws Exception {
+    deploy(vertx, "sqlite");
     Timing timing = client.timing("crackerjack", "quality_check");
     timing.run(() -> Future.failedFuture(new IllegalStateException("lint broke")))
       .onComplete(ctx.failing(error -> {
@@ -163,7 +176,8 @@ class EventCollectorClientTest {
 
   @Test
   @DisplayName("the rate limit refuses with 429 past the burst and a changed limit takes effect at once")
-  void rateLimitRefusesAndChangesAtOnce(VertxTestContext ctx) {
+  void rateLimitRefusesAndChangesAtOnce(Vertx vertx, VertxTestContext ctx) throws Exception {
+    deploy(vertx, "sqlite");
     List<Future<JsonObject>> sends = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       sends.add(client.collect(EventCollectorClient.event("oneiric", "tick")));

@@ -10,13 +10,16 @@ import io.vertx.json.schema.JsonSchemaOptions;
 import io.vertx.json.schema.OutputFormat;
 import io.vertx.json.schema.OutputUnit;
 import io.vertx.json.schema.SchemaRepository;
+import org.eventcollector.Backends;
 import org.eventcollector.TestCollector;
 import org.eventcollector.TestCollector.Response;
 import org.eventcollector.config.Config;
+import org.eventcollector.storage.PostgresServer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -29,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Real answers of every route, validated against the served OpenAPI document. */
+/** Real answers of every route, validated against the served OpenAPI document, on each storage backend. */
+@ExtendWith(PostgresServer.class)
 class OpenApiContractTest {
 
   private static final String BASE = "https://event-collector.local/";
@@ -41,9 +45,9 @@ class OpenApiContractTest {
   SchemaRepository repository;
   final Set<String> covered = new HashSet<>();
 
-  @BeforeEach
-  void start() {
-    JsonObject config = TestCollector.config(dir, "sqlite");
+  /** Starts the node of this test on {@code backend}. */
+  void start(String backend) {
+    JsonObject config = Backends.on(backend, TestCollector.config(dir, backend));
     Config.set(config, "rate_limit.systems.oneiric.per_second", 0.001);
     Config.set(config, "rate_limit.systems.oneiric.burst", 1);
     collector = TestCollector.start(config);
@@ -55,7 +59,9 @@ class OpenApiContractTest {
 
   @AfterEach
   void stop() {
-    collector.close();
+    if (collector != null) {
+      collector.close();
+    }
   }
 
   private void check(HttpMethod method, String uri, Object body, int expected) {
@@ -96,8 +102,10 @@ class OpenApiContractTest {
     throw new AssertionError("no documented path for " + path);
   }
 
-  @Test
-  void everyRouteAnswersAsDocumented() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void everyRouteAnswersAsDocumented(String backend) {
+    start(backend);
     JsonObject event = new JsonObject().put("event_id", "doc-1").put("source_system", "mahavishnu")
       .put("event_type", "workflow.completed").put("severity", "error").put("correlation_id", "wf-9")
       .put("duration_ms", 42).put("tags", new JsonArray().add("a"));

@@ -12,20 +12,24 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import org.eventcollector.Backends;
 import org.eventcollector.SecurityFixtures;
 import org.eventcollector.StrictNode;
 import org.eventcollector.bus.Addresses;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
+import org.eventcollector.storage.PostgresServer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * When storage falls behind, ingest answers 503 with {@code Retry-After} instead of queueing without
  * bound; nothing acknowledged is lost; no event loop is blocked meanwhile.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, PostgresServer.class})
 class BackpressureTest {
 
   private static final int MAX_PENDING = 5;
@@ -43,19 +47,38 @@ class BackpressureTest {
 
   @TempDir
   static Path dir;
+  /** The node of the running test, and how many blocked-thread warnings it had recorded when the test began. */
   private static StrictNode node;
+  private static int warningsBefore;
+  /** One node per backend, started by the first test that asks. */
+  private static final Map<String, StrictNode> NODES = new HashMap<>();
 
-  @BeforeAll
-  static void start() throws Exception {
-    JsonObject config = SecurityFixtures.config(dir);
-    Config.set(config, ConfigKeys.Storage.MAX_PENDING, MAX_PENDING);
-    Config.set(config, ConfigKeys.Storage.DURABILITY, "full");
-    node = StrictNode.start(config);
+  /** Points {@link #node} at the node on {@code backend}, starting it once. */
+  private static void use(String backend) throws Exception {
+    node = NODES.get(backend);
+    if (node == null) {
+      JsonObject config = Backends.on(backend, SecurityFixtures.config(dir));
+      Config.set(config, ConfigKeys.Storage.MAX_PENDING, MAX_PENDING);
+      Config.set(config, ConfigKeys.Storage.DURABILITY, "full");
+      node = StrictNode.start(config);
+      NODES.put(backend, node);
+    }
+    // Starting a node blocks an event loop on purpose, and every node's capture records it.
+    warningsBefore = node.blockedThreadWarnings().size();
+  }
+
+  /** The blocked-thread warnings recorded since the running test began. */
+  private static List<String> newWarnings() {
+    List<String> all = node.blockedThreadWarnings();
+    return all.subList(warningsBefore, all.size());
   }
 
   @AfterAll
   static void stop() throws Exception {
-    node.close();
+    for (StrictNode started : NODES.values()) {
+      started.close();
+    }
+    NODES.clear();
   }
 
   /** Samples the storage queue depth every few milliseconds; the largest depth seen. */
@@ -72,8 +95,10 @@ class BackpressureTest {
       .map(response -> response.bodyAsJsonObject().getLong("count"));
   }
 
-  @Test
-  void restAnswers503WithRetryAfterWhenStorageFallsBehind(Vertx vertx, VertxTestContext ctx) {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void restAnswers503WithRetryAfterWhenStorageFallsBehind(String backend, Vertx vertx, VertxTestContext ctx) throws Exception {
+    use(backend);
     WebClient client = WebClient.create(vertx, new WebClientOptions(), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
     String tag = "rest-" + System.nanoTime();
     List<Long> timers = new ArrayList<>();
@@ -103,13 +128,15 @@ class BackpressureTest {
       assertTrue(created > 0, "nothing got through");
       assertEquals(created, stored, "every 201 is stored, nothing refused is");
       assertTrue(maxPending.get() <= MAX_PENDING, "pending writes grew to " + maxPending.get());
-      assertEquals(List.of(), node.blockedThreadWarnings());
+      assertEquals(List.of(), newWarnings());
       ctx.completeNow();
     })));
   }
 
-  @Test
-  void theBusAnswersFailure503WhenStorageFallsBehind(Vertx vertx, VertxTestContext ctx) {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void theBusAnswersFailure503WhenStorageFallsBehind(String backend, Vertx vertx, VertxTestContext ctx) throws Exception {
+    use(backend);
     String tag = "bus-" + System.nanoTime();
     List<Long> timers = new ArrayList<>();
     AtomicLong maxPending = watchPending(timers);
@@ -137,13 +164,15 @@ class BackpressureTest {
         assertTrue(refused > 0, "storage never fell behind: the test proves nothing");
         assertEquals(collected, stored);
         assertTrue(maxPending.get() <= MAX_PENDING, "pending writes grew to " + maxPending.get());
-        assertEquals(List.of(), node.blockedThreadWarnings());
+        assertEquals(List.of(), newWarnings());
         ctx.completeNow();
       }))));
   }
 
-  @Test
-  void aRefusedClientThatRetriesLaterGetsIn(Vertx vertx, VertxTestContext ctx) {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void aRefusedClientThatRetriesLaterGetsIn(String backend, Vertx vertx, VertxTestContext ctx) throws Exception {
+    use(backend);
     WebClient client = WebClient.create(vertx);
     client.post(node.port(), "127.0.0.1", "/events").putHeader("Content-Type", "application/json")
       .sendBuffer(SecurityFixtures.event("akosha").toBuffer())

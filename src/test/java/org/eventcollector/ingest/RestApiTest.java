@@ -1,15 +1,25 @@
 package org.eventcollector.ingest;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import org.eventcollector.Backends;
 import org.eventcollector.TestCollector;
 import org.eventcollector.TestCollector.Response;
+import org.eventcollector.config.Config;
+import org.eventcollector.config.ConfigKeys;
+import org.eventcollector.storage.PostgresServer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +28,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,28 +37,34 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** Every REST route and status of the contract, on each storage backend. */
+@ExtendWith(PostgresServer.class)
 class RestApiTest {
 
   @TempDir
   Path dir;
   TestCollector collector;
 
-  @BeforeEach
-  void start() {
-    collector = TestCollector.start(TestCollector.config(dir, "sqlite"));
+  /** Starts the node of this test on {@code backend}. */
+  void start(String backend) {
+    collector = TestCollector.start(Backends.on(backend, TestCollector.config(dir, backend)));
   }
 
   @AfterEach
   void stop() {
-    collector.close();
+    if (collector != null) {
+      collector.close();
+    }
   }
 
   static JsonObject event(String system, String type) {
     return new JsonObject().put("source_system", system).put("event_type", type);
   }
 
-  @Test
-  void collectsAnEventWithDefaultsFilled() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void collectsAnEventWithDefaultsFilled(String backend) {
+    start(backend);
     Response created = collector.post("/events", event("mahavishnu", "workflow_complete").put("correlation_id", "wf-abc123")
       .put("data", new JsonObject().put("workflow_id", "abc123").put("duration", 5.2)).put("tags", new JsonArray().add("production")));
     assertEquals(201, created.status(), created.toString());
@@ -66,8 +84,10 @@ class RestApiTest {
     assertTrue(stored.getString("timestamp").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"), stored.getString("timestamp"));
   }
 
-  @Test
-  void answersDuplicateForAnIdAlreadyStoredAndKeepsTheFirst() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void answersDuplicateForAnIdAlreadyStoredAndKeepsTheFirst(String backend) {
+    start(backend);
     JsonObject first = event("akosha", "analytics.query").put("event_id", "dup-1").put("title", "first");
     assertEquals(201, collector.post("/events", first).status());
     Response again = collector.post("/events", first.copy().put("title", "second"));
@@ -78,19 +98,43 @@ class RestApiTest {
     assertEquals(1, collector.get("/events/count").json().getInteger("count"));
   }
 
-  @Test
-  void acknowledgesOnlyCommittedEventsReadableFromASecondConnection() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void acknowledgesOnlyCommittedEventsReadableFromASecondConnection(String backend) throws Exception {
+    start(backend);
     String id = collector.ingest(event("oneiric", "config.changed").put("title", "committed"));
+    assertEquals(List.of("committed"), titlesInTheDatabase(backend, id), "row committed before the 201");
+  }
+
+  /** The titles stored under {@code id}, read over a connection of its own, not the node's. */
+  private List<String> titlesInTheDatabase(String backend, String id) throws Exception {
+    List<String> titles = new ArrayList<>();
+    if (backend.equals("postgres")) {
+      Vertx vertx = Vertx.vertx();
+      try {
+        Pool pool = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(Config.string(collector.config(), ConfigKeys.Storage.PG_URL, null))
+          .setPassword(PostgresServer.PASSWORD)).using(vertx).build();
+        TestCollector.await(pool.preparedQuery("SELECT title FROM events WHERE event_id = $1").execute(Tuple.of(id)))
+          .forEach(row -> titles.add(row.getString(0)));
+      } finally {
+        TestCollector.await(vertx.close());
+      }
+      return titles;
+    }
     try (Connection conn = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("events.db"));
          Statement st = conn.createStatement();
          ResultSet rs = st.executeQuery("SELECT title FROM events WHERE event_id = '" + id + "'")) {
-      assertTrue(rs.next(), "row committed before the 201");
-      assertEquals("committed", rs.getString(1));
+      while (rs.next()) {
+        titles.add(rs.getString(1));
+      }
     }
+    return titles;
   }
 
-  @Test
-  void storesValidBatchItemsAndReportsInvalidOnesByIndex() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void storesValidBatchItemsAndReportsInvalidOnesByIndex(String backend) {
+    start(backend);
     JsonArray batch = new JsonArray()
       .add(event("mahavishnu", "test").put("severity", "info"))
       .add(event("crackerjack", "test").put("severity", "nope"))
@@ -112,16 +156,20 @@ class RestApiTest {
     assertEquals(2, collector.get("/events/count").json().getInteger("count"));
   }
 
-  @Test
-  void answersAnAllInvalidBatchWithNothingCollected() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void answersAnAllInvalidBatchWithNothingCollected(String backend) {
+    start(backend);
     Response response = collector.post("/events/batch", new JsonArray().add(new JsonObject()).add("text"));
     assertEquals(201, response.status());
     assertEquals(0, response.json().getInteger("collected"));
     assertEquals(2, response.json().getInteger("failed"));
   }
 
-  @Test
-  void refusesEmptyAndOversizedBatches() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void refusesEmptyAndOversizedBatches(String backend) {
+    start(backend);
     assertEquals(400, collector.post("/events/batch", new JsonArray()).status());
     JsonArray big = new JsonArray();
     for (int i = 0; i < 1001; i++) {
@@ -132,8 +180,10 @@ class RestApiTest {
     assertNotNull(response.json().getString("error"));
   }
 
-  @Test
-  void refusesBadBodiesWithTheContractStatuses() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void refusesBadBodiesWithTheContractStatuses(String backend) {
+    start(backend);
     Response malformed = collector.send(HttpMethod.POST, "/events", Buffer.buffer("{\"source_system\":"), "application/json", Map.of());
     assertEquals(400, malformed.status());
     assertTrue(malformed.json().containsKey("field"));
@@ -150,8 +200,10 @@ class RestApiTest {
     assertEquals(400, invalidUtf8.status());
   }
 
-  @Test
-  void namesTheFieldOfEachValidationFailure() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void namesTheFieldOfEachValidationFailure(String backend) {
+    start(backend);
     assertField(event("akosha", "t").put("colour", "red"), "colour");
     assertField(event("nobody", "t"), "source_system");
     assertField(event("Akosha", "t"), "source_system");
@@ -177,8 +229,10 @@ class RestApiTest {
     assertEquals(field, response.json().getString("field"), response.toString());
   }
 
-  @Test
-  void takesNullAsTheDefaultAndKeepsOffsetsAsUtcMillis() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void takesNullAsTheDefaultAndKeepsOffsetsAsUtcMillis(String backend) {
+    start(backend);
     String id = collector.ingest(event("akosha", "t").put("severity", (Object) null).put("tags", (Object) null)
       .put("timestamp", "2026-11-22T15:30:00.123456+02:00").put("title", "é".repeat(1024)));
     JsonObject stored = collector.get("/events/" + id).json();
@@ -187,8 +241,10 @@ class RestApiTest {
     assertEquals("2026-11-22T13:30:00.123Z", stored.getString("timestamp"));
   }
 
-  @Test
-  void answers404And405WithJsonAndAllow() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void answers404And405WithJsonAndAllow(String backend) {
+    start(backend);
     Response missing = collector.get("/events/does-not-exist");
     assertEquals(404, missing.status());
     assertNotNull(missing.json().getString("error"));
@@ -204,8 +260,10 @@ class RestApiTest {
     assertEquals("GET", postCount.headers().get("Allow"));
   }
 
-  @Test
-  void answersLongRequestLinesAndHeadersWithJson() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void answersLongRequestLinesAndHeadersWithJson(String backend) {
+    start(backend);
     Response fine = collector.get("/events?search=" + "a".repeat(15_000));
     assertEquals(200, fine.status(), fine.toString());
     Response longLine = collector.get("/events?search=" + "a".repeat(17_000));
@@ -216,8 +274,10 @@ class RestApiTest {
     assertNotNull(bigHeaders.json().getString("error"));
   }
 
-  @Test
-  void returnsCorrelationOldestFirstAndEmptyForUnknown() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void returnsCorrelationOldestFirstAndEmptyForUnknown(String backend) {
+    start(backend);
     collector.ingest(event("mahavishnu", "b").put("correlation_id", "wf-1").put("timestamp", "2026-01-01T00:00:02Z"));
     collector.ingest(event("crackerjack", "a").put("correlation_id", "wf-1").put("timestamp", "2026-01-01T00:00:01Z"));
     collector.ingest(event("crackerjack", "c").put("correlation_id", "wf-2"));
@@ -232,8 +292,10 @@ class RestApiTest {
     assertEquals(400, collector.get("/events/correlation/wf-1?limit=10001").status());
   }
 
-  @Test
-  void computesStatsOverAWindowAndAllTime() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void computesStatsOverAWindowAndAllTime(String backend) {
+    start(backend);
     collector.ingest(event("mahavishnu", "a").put("timestamp", "2025-02-05T01:00:00Z").put("severity", "error"));
     collector.ingest(event("mahavishnu", "b").put("timestamp", "2025-02-05T02:00:00Z"));
     collector.ingest(event("akosha", "a").put("timestamp", "2025-02-06T02:00:00Z"));
@@ -249,17 +311,20 @@ class RestApiTest {
     assertEquals(400, collector.get("/events/stats?bogus=1").status());
   }
 
-  @Test
-  void reportsHealthAndMetrics() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void reportsHealthAndMetrics(String backend) {
+    start(backend);
     collector.ingest(event("mahavishnu", "a"));
     Response health = collector.get("/health");
     assertEquals(200, health.status());
     JsonObject body = health.json();
     assertEquals("healthy", body.getString("status"));
     assertEquals(1, body.getJsonObject("collector").getInteger("events_processed"));
-    assertEquals("SQLiteEventStorage", body.getJsonObject("collector").getString("storage_type"));
+    assertEquals(Map.of("sqlite", "SQLiteEventStorage", "memory", "MemoryEventStorage", "postgres", "PostgresEventStorage").get(backend),
+      body.getJsonObject("collector").getString("storage_type"));
     assertEquals(0, body.getJsonObject("collector").getInteger("active_websockets"));
-    assertEquals("sqlite", body.getJsonObject("storage").getString("storage_type"));
+    assertEquals(backend, body.getJsonObject("storage").getString("storage_type"));
     assertEquals(1, body.getJsonObject("storage").getInteger("total_events"));
     Response metrics = collector.get("/metrics");
     assertEquals(200, metrics.status());
@@ -271,8 +336,10 @@ class RestApiTest {
     assertTrue(text.contains("event_collector_ingest_latency_seconds_bucket{transport=\"http\""), text);
   }
 
-  @Test
-  void deletesOnlyEventsStrictlyOlderThanBefore() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void deletesOnlyEventsStrictlyOlderThanBefore(String backend) {
+    start(backend);
     collector.ingest(event("akosha", "old").put("timestamp", "2020-01-01T00:00:00Z"));
     collector.ingest(event("akosha", "edge").put("timestamp", "2021-01-01T00:00:00Z"));
     collector.ingest(event("akosha", "new"));
@@ -285,8 +352,10 @@ class RestApiTest {
     assertEquals("before", missing.json().getString("field"));
   }
 
-  @Test
-  void servesTheOpenApiDocument() {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void servesTheOpenApiDocument(String backend) {
+    start(backend);
     Response doc = collector.get("/openapi.json");
     assertEquals(200, doc.status());
     assertEquals("3.1.0", doc.json().getString("openapi"));

@@ -8,22 +8,25 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import org.eventcollector.Backends;
 import org.eventcollector.Main;
 import org.eventcollector.SecurityFixtures;
 import org.eventcollector.bus.Addresses;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -34,9 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * SQL (and FTS query syntax) in every query parameter is only ever a literal value: each answer
  * holds exactly the events whose field holds that literal, or is a 400 naming the parameter; the
- * table is intact afterwards.
+ * table is intact afterwards. On every storage backend.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, PostgresServer.class})
 class SqlInjectionTest {
 
   static final List<String> INJECTIONS = List.of(
@@ -53,22 +56,28 @@ class SqlInjectionTest {
 
   @TempDir
   static Path dir;
-  private static Main.Node node;
-  private static WebClient client;
-  private static int port;
-  private static final List<JsonObject> STORED = new ArrayList<>();
 
-  @BeforeAll
-  static void store() throws Exception {
-    start(SecurityFixtures.config(dir));
+  /** A node holding the probes' events, a client of it, and what it stored. */
+  private record Fixture(Main.Node node, WebClient client, int port, List<JsonObject> stored) {
+  }
+
+  /** One node per backend, started by the first test that asks. */
+  private static final Map<String, Fixture> FIXTURES = new HashMap<>();
+
+  private static Fixture fixture(String backend) throws Exception {
+    Fixture fixture = FIXTURES.get(backend);
+    if (fixture == null) {
+      fixture = start(Backends.on(backend, SecurityFixtures.config(dir)));
+      FIXTURES.put(backend, fixture);
+    }
+    return fixture;
   }
 
   /** Starts the node on {@code config} and stores the probes' events. */
-  static void start(JsonObject config) throws Exception {
-    STORED.clear();
-    node = SecurityFixtures.start(config);
-    port = node.main().httpPort();
-    client = WebClient.create(node.vertx());
+  private static Fixture start(JsonObject config) throws Exception {
+    Main.Node node = SecurityFixtures.start(config);
+    int port = node.main().httpPort();
+    WebClient client = WebClient.create(node.vertx());
     JsonArray batch = new JsonArray();
     for (int i = 0; i < INJECTIONS.size(); i++) {
       String value = INJECTIONS.get(i);
@@ -83,22 +92,25 @@ class SqlInjectionTest {
       .sendBuffer(batch.toBuffer()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertEquals(201, stored.statusCode(), stored.bodyAsString());
     assertEquals(batch.size(), stored.bodyAsJsonObject().getInteger("collected"), stored.bodyAsString());
-    batch.forEach(e -> STORED.add((JsonObject) e));
+    List<JsonObject> events = new ArrayList<>();
+    batch.forEach(e -> events.add((JsonObject) e));
+    return new Fixture(node, client, port, events);
   }
 
   @AfterAll
   static void stop() {
-    node.close(10_000);
+    FIXTURES.values().forEach(fixture -> fixture.node().close(10_000));
+    FIXTURES.clear();
   }
 
   private static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  /** The ids a literal reading of {@code param=value} selects. */
-  static Set<String> expected(String param, String value) {
+  /** The ids of {@code stored} a literal reading of {@code param=value} selects. */
+  static Set<String> expected(List<JsonObject> stored, String param, String value) {
     Set<String> ids = new TreeSet<>();
-    for (JsonObject event : STORED) {
+    for (JsonObject event : stored) {
       boolean match = switch (param) {
         case "correlation_id" -> value.equals(event.getString("correlation_id"));
         case "source_component" -> value.equals(event.getString("source_component"));
@@ -128,8 +140,12 @@ class SqlInjectionTest {
   private record Probe(String param, String value, Future<HttpResponse<Buffer>> events, Future<HttpResponse<Buffer>> count) {
   }
 
-  @Test
-  void injectionsInEveryQueryParameterMatchOnlyTheirLiteral(VertxTestContext ctx) {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void injectionsInEveryQueryParameterMatchOnlyTheirLiteral(String backend, VertxTestContext ctx) throws Exception {
+    Fixture fixture = fixture(backend);
+    WebClient client = fixture.client();
+    int port = fixture.port();
     List<Probe> probes = new ArrayList<>();
     for (String param : concat(LITERAL, TYPED)) {
       for (String value : INJECTIONS) {
@@ -148,7 +164,7 @@ class SqlInjectionTest {
           HttpResponse<Buffer> count = probe.count().result();
           if (LITERAL.contains(probe.param())) {
             assertEquals(200, events.statusCode(), where + ": " + events.bodyAsString());
-            Set<String> want = expected(probe.param(), probe.value());
+            Set<String> want = expected(fixture.stored(), probe.param(), probe.value());
             assertEquals(want, ids(events.bodyAsJsonObject().getJsonArray("events")), where);
             assertEquals(200, count.statusCode(), where + ": " + count.bodyAsString());
             assertEquals(want.size(), count.bodyAsJsonObject().getInteger("count"), where);
@@ -167,13 +183,17 @@ class SqlInjectionTest {
             }
           }
         }
-        assertEquals(STORED.size(), total.bodyAsJsonObject().getInteger("count"), "the table is intact");
+        assertEquals(fixture.stored().size(), total.bodyAsJsonObject().getInteger("count"), "the table is intact");
         ctx.completeNow();
       })));
   }
 
-  @Test
-  void injectionsInPathsMatchOnlyTheirLiteral(VertxTestContext ctx) {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void injectionsInPathsMatchOnlyTheirLiteral(String backend, VertxTestContext ctx) throws Exception {
+    Fixture fixture = fixture(backend);
+    WebClient client = fixture.client();
+    int port = fixture.port();
     List<Future<HttpResponse<Buffer>>> byId = new ArrayList<>();
     List<Future<HttpResponse<Buffer>>> byCorrelation = new ArrayList<>();
     for (String value : INJECTIONS) {
@@ -187,19 +207,21 @@ class SqlInjectionTest {
         assertTrue(status == 404 || status == 400, value + ": " + status);
         HttpResponse<Buffer> trace = byCorrelation.get(i).result();
         assertEquals(200, trace.statusCode(), value + ": " + trace.bodyAsString());
-        assertEquals(expected("correlation_id", value), ids(trace.bodyAsJsonObject().getJsonArray("events")), value);
+        assertEquals(expected(fixture.stored(), "correlation_id", value), ids(trace.bodyAsJsonObject().getJsonArray("events")), value);
       }
       ctx.completeNow();
     })));
   }
 
-  @Test
-  void injectionsInBusQueriesMatchOnlyTheirLiteral(VertxTestContext ctx) {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void injectionsInBusQueriesMatchOnlyTheirLiteral(String backend, VertxTestContext ctx) throws Exception {
+    Fixture fixture = fixture(backend);
     List<Future<JsonObject>> answers = new ArrayList<>();
     for (String value : INJECTIONS) {
       for (String param : LITERAL) {
         Object given = param.equals("correlation_id") || param.equals("search") ? value : new JsonArray().add(value);
-        answers.add(node.vertx().eventBus().<JsonObject>request(Addresses.QUERY,
+        answers.add(fixture.node().vertx().eventBus().<JsonObject>request(Addresses.QUERY,
           new JsonObject().put(param, given).put("limit", 1000)).map(m -> m.body()));
       }
     }
@@ -207,7 +229,7 @@ class SqlInjectionTest {
       int k = 0;
       for (String value : INJECTIONS) {
         for (String param : LITERAL) {
-          assertEquals(expected(param, value), ids(answers.get(k++).result().getJsonArray("events")), param + "=" + value);
+          assertEquals(expected(fixture.stored(), param, value), ids(answers.get(k++).result().getJsonArray("events")), param + "=" + value);
         }
       }
       ctx.completeNow();

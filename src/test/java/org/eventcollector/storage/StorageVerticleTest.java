@@ -2,12 +2,16 @@ package org.eventcollector.storage;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import org.eventcollector.Backends;
 import org.eventcollector.TestCollector;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.event.QueryParser;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -25,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(PostgresServer.class)
 class StorageVerticleTest {
 
   @TempDir
@@ -105,9 +110,10 @@ class StorageVerticleTest {
     }
   }
 
-  @Test
-  void groupsConcurrentWritesIntoFewerCommits() {
-    try (TestCollector collector = TestCollector.start(TestCollector.config(dir, "sqlite"))) {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgres"})
+  void groupsConcurrentWritesIntoFewerCommits(String backend) {
+    try (TestCollector collector = TestCollector.start(Backends.on(backend, TestCollector.config(dir, backend)))) {
       var client = io.vertx.ext.web.client.WebClient.create(collector.vertx());
       // The meters are JVM-wide: count the commits of this test only.
       double before = commitCount(collector);

@@ -5,18 +5,23 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import org.eventcollector.Backends;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
+import org.eventcollector.storage.PostgresServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-@ExtendWith(VertxExtension.class)
+/** The SockJS event-bus bridge; what reaches storage through it, on each storage backend. */
+@ExtendWith({VertxExtension.class, PostgresServer.class})
 @io.vertx.junit5.Timeout(value = 120, timeUnit = java.util.concurrent.TimeUnit.SECONDS)
 class BridgeTest {
 
@@ -36,10 +41,10 @@ class BridgeTest {
       .put("body", TestNode.event(id, system, "bridge.test"));
   }
 
-  @Test
-  void sockJsClientReceivesOnTheWholeStreamAndOnItsSystemsStream(Vertx vertx, VertxTestContext test) throws Exception {
-    node = TestNode.start(dir, config -> {
-    });
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void sockJsClientReceivesOnTheWholeStreamAndOnItsSystemsStream(String backend, Vertx vertx, VertxTestContext test) throws Exception {
+    node = TestNode.start(dir, config -> Backends.on(backend, config));
     SockJsSession.open(node, vertx, "").onComplete(test.succeeding(session -> {
       session.register("events.stream")
         .compose(v -> session.register("events.stream.akosha"))
@@ -93,9 +98,10 @@ class BridgeTest {
       })))));
   }
 
-  @Test
-  void inboundIngestWhenEnabledAnswersLikeTheBus(Vertx vertx, VertxTestContext test) throws Exception {
-    node = TestNode.start(dir, config -> Config.set(config, ConfigKeys.Stream.INBOUND_INGEST, true));
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void inboundIngestWhenEnabledAnswersLikeTheBus(String backend, Vertx vertx, VertxTestContext test) throws Exception {
+    node = TestNode.start(dir, config -> Config.set(Backends.on(backend, config), ConfigKeys.Stream.INBOUND_INGEST, true));
     SockJsSession.open(node, vertx, "").onComplete(test.succeeding(session -> session.send(sendIngest("allowed-1", "akosha"))
       .compose(v -> session.await(m -> "reply-allowed-1".equals(m.getString("address"))))
       .onComplete(test.succeeding(reply -> test.verify(() -> {

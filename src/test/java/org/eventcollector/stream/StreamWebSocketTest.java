@@ -8,13 +8,17 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import org.eventcollector.Backends;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
+import org.eventcollector.config.Defaults;
+import org.eventcollector.storage.PostgresServer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +31,8 @@ import java.util.function.Predicate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(VertxExtension.class)
+/** The WebSocket stream: filters, resume and refusals, on each storage backend where the store answers. */
+@ExtendWith({VertxExtension.class, PostgresServer.class})
 @io.vertx.junit5.Timeout(value = 120, timeUnit = java.util.concurrent.TimeUnit.SECONDS)
 class StreamWebSocketTest {
 
@@ -40,14 +45,23 @@ class StreamWebSocketTest {
   Path dir;
   private TestNode node;
 
-  @BeforeEach
-  void start() throws Exception {
-    node = TestNode.start(dir, config -> Config.set(config, ConfigKeys.Stream.MAX_REPLAY, 1_000));
+  /** A node on {@code backend} that replays at most 1 000 events. */
+  private void start(String backend) throws Exception {
+    start(backend, 1_000);
+  }
+
+  private void start(String backend, int maxReplay) throws Exception {
+    node = TestNode.start(dir, config -> {
+      Backends.on(backend, config);
+      Config.set(config, ConfigKeys.Stream.MAX_REPLAY, maxReplay);
+    });
   }
 
   @AfterEach
   void stop() {
-    node.close();
+    if (node != null) {
+      node.close();
+    }
   }
 
   private static JsonObject mixed(int i) {
@@ -76,8 +90,10 @@ class StreamWebSocketTest {
     return event.getJsonArray("tags").contains(tag);
   }
 
-  @Test
-  void eachFilterReceivesExactlyTheMatchingEventsInCommitOrder(Vertx vertx, VertxTestContext test) {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void eachFilterReceivesExactlyTheMatchingEventsInCommitOrder(String backend, Vertx vertx, VertxTestContext test) throws Exception {
+    start(backend);
     Map<String, Predicate<JsonObject>> filters = new LinkedHashMap<>();
     filters.put("", e -> true);
     filters.put("source_system=mahavishnu", e -> e.getString("source_system").equals("mahavishnu"));
@@ -122,25 +138,12 @@ class StreamWebSocketTest {
       .onFailure(test::failNow);
   }
 
-  @Test
-  void resumeAcrossConcurrentIngestHasNoGapAndNoDuplicate(Vertx vertx, VertxTestContext test) throws Exception {
-    restart("sqlite");
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void resumeAcrossConcurrentIngestHasNoGapAndNoDuplicate(String backend, Vertx vertx, VertxTestContext test) throws Exception {
+    // A replay limit that leaves room for everything committed while the replay is held back.
+    start(backend, Config.integer(Defaults.config(), ConfigKeys.Stream.MAX_REPLAY, 0));
     resumeAcrossConcurrentIngest(vertx, test);
-  }
-
-  @Test
-  void resumeOnTheMemoryStoreHasNoGapAndNoDuplicateEither(Vertx vertx, VertxTestContext test) throws Exception {
-    restart("memory");
-    resumeAcrossConcurrentIngest(vertx, test);
-  }
-
-  /** A node whose replay limit leaves room for everything committed while the replay is held back. */
-  private void restart(String backend) throws Exception {
-    node.close();
-    node = TestNode.start(dir, config -> {
-      Config.set(config, ConfigKeys.Storage.BACKEND, backend);
-      Config.set(config, ConfigKeys.Storage.SQLITE_PATH, dir.resolve("resume-" + backend + ".db").toString());
-    });
   }
 
   /**
@@ -207,8 +210,10 @@ class StreamWebSocketTest {
     }));
   }
 
-  @Test
-  void resumeReplaysOnlyTheMatchingEventsAfterTheGivenOne(Vertx vertx, VertxTestContext test) {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void resumeReplaysOnlyTheMatchingEventsAfterTheGivenOne(String backend, Vertx vertx, VertxTestContext test) throws Exception {
+    start(backend);
     JsonArray batch = new JsonArray();
     for (int i = 0; i < 30; i++) {
       batch.add(mixed(i));
@@ -240,27 +245,34 @@ class StreamWebSocketTest {
   }
 
   @Test
-  void unknownFilterIsRefusedAtTheUpgradeWith400(Vertx vertx, VertxTestContext test) {
+  void unknownFilterIsRefusedAtTheUpgradeWith400(Vertx vertx, VertxTestContext test) throws Exception {
+    start("sqlite");
     refused(vertx, test, "/events/stream?sevrity=error", 400);
   }
 
   @Test
-  void badSeverityIsRefusedAtTheUpgradeWith400(Vertx vertx, VertxTestContext test) {
+  void badSeverityIsRefusedAtTheUpgradeWith400(Vertx vertx, VertxTestContext test) throws Exception {
+    start("sqlite");
     refused(vertx, test, "/events/stream?min_severity=loud", 400);
   }
 
   @Test
-  void unknownSystemIsRefusedAtTheUpgradeWith400(Vertx vertx, VertxTestContext test) {
+  void unknownSystemIsRefusedAtTheUpgradeWith400(Vertx vertx, VertxTestContext test) throws Exception {
+    start("sqlite");
     refused(vertx, test, "/events/stream?source_system=nobody", 400);
   }
 
-  @Test
-  void unknownAfterIdIsRefusedAtTheUpgradeWith404(Vertx vertx, VertxTestContext test) {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void unknownAfterIdIsRefusedAtTheUpgradeWith404(String backend, Vertx vertx, VertxTestContext test) throws Exception {
+    start(backend);
     refused(vertx, test, "/events/stream?after=no-such-event", 404);
   }
 
-  @Test
-  void replayLongerThanMaxReplayIsRefusedWith400(Vertx vertx, VertxTestContext test) {
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "memory", "postgres"})
+  void replayLongerThanMaxReplayIsRefusedWith400(String backend, Vertx vertx, VertxTestContext test) throws Exception {
+    start(backend);
     List<JsonArray> batches = new ArrayList<>();
     for (int b = 0; b < 2; b++) {
       JsonArray batch = new JsonArray();
@@ -273,7 +285,8 @@ class StreamWebSocketTest {
   }
 
   @Test
-  void plainGetWithoutUpgradeIsA400(Vertx vertx, VertxTestContext test) {
+  void plainGetWithoutUpgradeIsA400(Vertx vertx, VertxTestContext test) throws Exception {
+    start("sqlite");
     node.web.get(node.port, "127.0.0.1", "/events/stream").send().onComplete(test.succeeding(response -> test.verify(() -> {
       assertEquals(400, response.statusCode());
       assertTrue(response.bodyAsJsonObject().getString("error").contains("WebSocket"));
@@ -283,6 +296,7 @@ class StreamWebSocketTest {
 
   @Test
   void clientsAreCountedInHealthWhileConnected(Vertx vertx, VertxTestContext test) throws Exception {
+    start("sqlite");
     node.connect(vertx, "/events/stream").onComplete(test.succeeding(ws ->
       node.web.get(node.port, "127.0.0.1", "/health").send().onComplete(test.succeeding(response -> test.verify(() -> {
         assertTrue(response.bodyAsJsonObject().getJsonObject("collector").getInteger("active_websockets") >= 1,
