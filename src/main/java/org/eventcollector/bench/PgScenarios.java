@@ -72,16 +72,13 @@ final class PgScenarios implements AutoCloseable {
 
   // ---- the cluster
 
-  /** The front node, started once; the load talks to it. */
-  private Target front() throws Exception {
-    if (front == null) {
-      Path cluster = Servers.clusterConfig(run.dir);
-      clusterJvm = new ArrayList<>(Scenarios.HAZELCAST_JVM_OPTIONS);
-      clusterJvm.add("-Dvertx.hazelcast.config=" + cluster);
-      front = run.startCollector("collector-pg-front", null, List.of("--cluster", "--roles", FRONT_ROLES), clusterJvm,
-        Map.of("EC_STORAGE", "postgres"));
-    }
-    return front;
+  /** The front node, started once (awaited in {@link #cluster}, so it starts beside the first storage nodes). */
+  private ChildJvm startFront() throws Exception {
+    Path cluster = Servers.clusterConfig(run.dir);
+    clusterJvm = new ArrayList<>(Scenarios.HAZELCAST_JVM_OPTIONS);
+    clusterJvm.add("-Dvertx.hazelcast.config=" + cluster);
+    return run.startChild("collector-pg-front", null, List.of("--cluster", "--roles", FRONT_ROLES), clusterJvm,
+      Map.of("EC_STORAGE", "postgres"));
   }
 
   /**
@@ -93,19 +90,22 @@ final class PgScenarios implements AutoCloseable {
     if (nodes == 0) {
       return Target.of(options.url);
     }
-    Target target = front();
     stopStorage();
+    ChildJvm starting = front == null ? startFront() : null;
     Map<String, String> env = Map.of("EC_STORAGE", "postgres", "EC_PG_URL", database,
       "EC_PG_PASSWORD", server.password() == null ? "" : server.password());
     for (int n = 0; n < nodes; n++) {
       storage.add(run.startChild("collector-pg-storage-" + (++started), null, List.of("--cluster", "--roles", "storage"),
         clusterJvm, env));
     }
+    if (starting != null) {
+      front = new Target("127.0.0.1", Integer.parseInt(starting.awaitReady(180)), starting, null);
+    }
     for (ChildJvm node : storage) {
       node.awaitReady(180);
     }
-    awaitStorage(target, nodes);
-    return target;
+    awaitStorage(front, nodes);
+    return front;
   }
 
   /**
