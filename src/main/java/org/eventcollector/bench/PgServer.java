@@ -84,6 +84,8 @@ final class PgServer implements AutoCloseable {
       server.close();
       throw e;
     }
+    // A bench stopped by a signal still stops its server.
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "bench-pg-stop"));
     return server;
   }
 
@@ -136,6 +138,14 @@ final class PgServer implements AutoCloseable {
           System.err.println("bench: could not drop database " + name + ": " + e.getMessage());
         }
       }
+      return;
+    }
+    stop();
+  }
+
+  /** Stops and deletes a throwaway server; once only. */
+  private synchronized void stop() {
+    if (!Files.exists(dir)) {
       return;
     }
     try {
