@@ -16,11 +16,14 @@ import java.util.concurrent.Callable;
 /** {@code bench <scenario>}: measures the collector against the limits of this machine, in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
   description = {"Benchmark the collector against the limits of this machine, measured in the same run.",
-    "Scenarios: ingest-http, ingest-batch, ingest-bus, ingest-embedded, query, stream, footprint, mirror, all."})
+    "Scenarios: ingest-http, ingest-batch, ingest-bus, ingest-embedded, query, stream, footprint, mirror, all.",
+    "With --storage postgres: ingest-http, ingest-batch, query, all (those three)."})
 public final class BenchCommand implements Callable<Integer> {
 
   static final List<String> SCENARIOS = List.of("ingest-http", "ingest-batch", "ingest-bus", "ingest-embedded",
     "query", "stream", "footprint", "mirror");
+  /** The scenarios {@code --storage postgres} runs ({@code all} means these). */
+  static final List<String> POSTGRES_SCENARIOS = List.of("ingest-http", "ingest-batch", "query");
 
   @Parameters(index = "0", defaultValue = "all", paramLabel = "SCENARIO",
     description = "ingest-http, ingest-batch, ingest-bus, ingest-embedded, query, stream, footprint, mirror or all (default)")
@@ -44,7 +47,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--window", defaultValue = "128", description = "Requests in flight on the event bus (default ${DEFAULT-VALUE})")
   int window;
 
-  @Option(names = "--query-sizes", split = ",", defaultValue = "1000000,5000000", description = "Stored events for query (list, default ${DEFAULT-VALUE})")
+  @Option(names = "--query-sizes", split = ",", description = "Stored events for query (list, default 1000000,5000000;"
+    + " 1000000 with --storage postgres)")
   List<Long> querySizes;
 
   @Option(names = "--queries", defaultValue = "200", description = "Queries per shape (default ${DEFAULT-VALUE})")
@@ -58,6 +62,23 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--stream-seconds", defaultValue = "10", description = "Seconds of ingest per stream variant (default ${DEFAULT-VALUE})")
   double streamSeconds;
+
+  @Option(names = "--storage", defaultValue = "sqlite", description = "Storage of the collectors started: sqlite"
+    + " (default) or postgres (ingest-http, ingest-batch and query)")
+  String storage;
+
+  @Option(names = "--storage-nodes", split = ",", defaultValue = "1,2", description = "With postgres: storage-only collector"
+    + " JVMs beside one ingest node, one variant each (list, default ${DEFAULT-VALUE})")
+  List<Integer> storageNodes;
+
+  @Option(names = "--pg-url", paramLabel = "URL", description = "With postgres: the server to use, postgresql://user@host:port/db"
+    + " (its user needs CREATEDB; default EC_PG_URL; without either, a throwaway server is started from"
+    + " /usr/lib/postgresql/*/bin)")
+  String pgUrl;
+
+  @Option(names = "--pg-password-file", paramLabel = "FILE", description = "With --pg-url: a file holding the password"
+    + " (default EC_PG_PASSWORD)")
+  Path pgPasswordFile;
 
   @Option(names = "--url", description = "Target a running collector instead of starting one (limits still start here)")
   String url;
@@ -83,10 +104,24 @@ public final class BenchCommand implements Callable<Integer> {
       Servers.serveEcho();
       return 0;
     }
-    List<String> chosen = "all".equals(scenario) ? SCENARIOS : List.of(scenario);
-    if (!SCENARIOS.containsAll(chosen)) {
-      System.err.println("bench: unknown scenario '" + scenario + "' (" + String.join(", ", SCENARIOS) + ", all)");
+    if (!"sqlite".equals(storage) && !"postgres".equals(storage)) {
+      System.err.println("bench: unknown storage '" + storage + "' (sqlite, postgres)");
       return 2;
+    }
+    boolean postgres = "postgres".equals(storage);
+    List<String> offered = postgres ? POSTGRES_SCENARIOS : SCENARIOS;
+    List<String> chosen = "all".equals(scenario) ? offered : List.of(scenario);
+    if (!offered.containsAll(chosen)) {
+      System.err.println("bench: unknown scenario '" + scenario + "'" + (postgres ? " with --storage postgres" : "")
+        + " (" + String.join(", ", offered) + ", all)");
+      return 2;
+    }
+    if (storageNodes.isEmpty() || storageNodes.stream().anyMatch(n -> n < 1)) {
+      System.err.println("bench: --storage-nodes takes counts of 1 or more");
+      return 2;
+    }
+    if (querySizes == null) {
+      querySizes = postgres ? List.of(1_000_000L) : List.of(1_000_000L, 5_000_000L);
     }
     Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("ec-bench");
     List<Result> results = new ArrayList<>();
@@ -119,6 +154,17 @@ public final class BenchCommand implements Callable<Integer> {
       out.println("Wrote " + json);
     }
     return 0;
+  }
+
+  /** {@code --pg-url}, else {@code EC_PG_URL}; null for a throwaway server. */
+  String pgUrl() {
+    String value = pgUrl != null ? pgUrl : System.getenv("EC_PG_URL");
+    return value == null || value.isBlank() ? null : value.strip();
+  }
+
+  /** The contents of {@code --pg-password-file} (without its line end), else {@code EC_PG_PASSWORD}. */
+  String pgPassword() throws java.io.IOException {
+    return pgPasswordFile != null ? Files.readString(pgPasswordFile).strip() : System.getenv("EC_PG_PASSWORD");
   }
 
   static String format(double value) {

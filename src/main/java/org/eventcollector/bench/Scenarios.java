@@ -36,17 +36,18 @@ final class Scenarios implements AutoCloseable {
 
   static final long RAISED_LIMIT = 1_000_000_000L;
   /** What Hazelcast asks for on Java 17 to use its fast paths (it warns without them). */
-  private static final List<String> HAZELCAST_JVM_OPTIONS = List.of("--add-modules", "java.se",
+  static final List<String> HAZELCAST_JVM_OPTIONS = List.of("--add-modules", "java.se",
     "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
     "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.management/sun.management=ALL-UNNAMED",
     "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
   private static final DeliveryOptions BUS_TIMEOUT = new DeliveryOptions().setSendTimeout(60_000);
 
-  private final BenchCommand options;
-  private final Path dir;
-  private final List<Result> results;
-  private final Vertx vertx = Vertx.vertx();
-  private final List<AutoCloseable> children = new ArrayList<>();
+  final BenchCommand options;
+  final Path dir;
+  final List<Result> results;
+  final Vertx vertx = Vertx.vertx();
+  final List<AutoCloseable> children = new ArrayList<>();
+  private PgScenarios postgres;
   private Target shared;
   private Target trivial;
   private long restRss = -1;
@@ -59,6 +60,13 @@ final class Scenarios implements AutoCloseable {
   }
 
   void run(String name) throws Exception {
+    if ("postgres".equals(options.storage)) {
+      if (postgres == null) {
+        postgres = new PgScenarios(this);
+      }
+      postgres.run(name);
+      return;
+    }
     switch (name) {
       case "ingest-http" -> ingestHttp();
       case "ingest-batch" -> ingestBatch();
@@ -72,11 +80,11 @@ final class Scenarios implements AutoCloseable {
     }
   }
 
-  private String runId() {
+  String runId() {
     return "b" + Long.toString(System.currentTimeMillis(), 36) + "-" + (++runs);
   }
 
-  private void say(String text) {
+  void say(String text) {
     options.out.println("   " + text);
   }
 
@@ -84,11 +92,27 @@ final class Scenarios implements AutoCloseable {
 
   /** Starts a collector JVM on {@code db} with port 0 and raised rate limits. */
   private Target startCollector(String name, Path db, List<String> args, List<String> jvmOptions) throws Exception {
+    return startCollector(name, db, args, jvmOptions, Map.of());
+  }
+
+  /** Starts a collector JVM as above, with {@code extraEnv} over its environment. */
+  Target startCollector(String name, Path db, List<String> args, List<String> jvmOptions, Map<String, String> extraEnv)
+    throws Exception {
+    ChildJvm jvmProcess = startChild(name, db, args, jvmOptions, extraEnv);
+    int port = Integer.parseInt(jvmProcess.awaitReady(180));
+    return new Target("127.0.0.1", port, jvmProcess, db);
+  }
+
+  /** Starts a collector JVM without waiting for it to listen. */
+  ChildJvm startChild(String name, Path db, List<String> args, List<String> jvmOptions, Map<String, String> extraEnv)
+    throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("EC_HTTP_HOST", "127.0.0.1");
     env.put("EC_HTTP_PORT", "0");
     env.put("EC_STORAGE", "sqlite");
-    env.put("EC_DB_PATH", db.toString());
+    if (db != null) {
+      env.put("EC_DB_PATH", db.toString());
+    }
     env.put("EC_RATE_LIMIT_PER_SECOND", Long.toString(RAISED_LIMIT));
     env.put("EC_RATE_LIMIT_BURST", Long.toString(RAISED_LIMIT));
     List<String> jvm = new ArrayList<>(jvmOptions);
@@ -96,13 +120,13 @@ final class Scenarios implements AutoCloseable {
       Files.createDirectories(options.jfr);
       jvm.add("-XX:StartFlightRecording=filename=" + options.jfr.toAbsolutePath().resolve(name + ".jfr") + ",settings=profile");
     }
+    env.putAll(extraEnv);
     ChildJvm jvmProcess = ChildJvm.start(name, dir, jvm, args, env, ChildJvm.HTTP_LISTENING);
     children.add(jvmProcess);
-    int port = Integer.parseInt(jvmProcess.awaitReady(180));
-    return new Target("127.0.0.1", port, jvmProcess, db);
+    return jvmProcess;
   }
 
-  private void stop(Target target) {
+  void stop(Target target) {
     if (target != null && target.jvm() != null) {
       target.jvm().close();
       children.remove(target.jvm());
@@ -125,7 +149,7 @@ final class Scenarios implements AutoCloseable {
     return shared;
   }
 
-  private Target trivial() throws Exception {
+  Target trivial() throws Exception {
     if (trivial == null) {
       ChildJvm jvm = ChildJvm.start("trivial", dir, List.of(), List.of("bench", "serve-trivial"), Map.of(),
         ChildJvm.HTTP_LISTENING);
@@ -151,7 +175,7 @@ final class Scenarios implements AutoCloseable {
     }
   }
 
-  private Load.Outcome singlePosts(Target target, int connections, Latencies latencies) throws Exception {
+  Load.Outcome singlePosts(Target target, int connections, Latencies latencies) throws Exception {
     HttpClient client = Load.client(vertx, target, connections);
     try {
       String run = runId();
@@ -179,7 +203,7 @@ final class Scenarios implements AutoCloseable {
     }
   }
 
-  private Load.Outcome batches(Target target, int size, int connections, long calls, Latencies latencies) throws Exception {
+  Load.Outcome batches(Target target, int size, int connections, long calls, Latencies latencies) throws Exception {
     HttpClient client = Load.client(vertx, target, connections);
     try {
       String run = runId();
@@ -359,7 +383,7 @@ final class Scenarios implements AutoCloseable {
     }
   }
 
-  private void queryShapes(Target target, String label, long size, long end) throws Exception {
+  void queryShapes(Target target, String label, long size, long end) throws Exception {
     Random random = new Random(42);
     long hour = 3_600_000L;
     long start = end - PlainJdbc.SPAN_MS;
@@ -588,6 +612,9 @@ final class Scenarios implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (postgres != null) {
+      postgres.close();
+    }
     for (AutoCloseable child : new ArrayList<>(children)) {
       try {
         child.close();

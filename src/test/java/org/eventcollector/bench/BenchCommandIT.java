@@ -8,10 +8,15 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -82,6 +87,52 @@ class BenchCommandIT {
     assertTrue(mirror.get(0).getString("variant").startsWith("outbox drain"), mirror.get(0).encode());
     assertNotNull(mirror.get(0).getDouble("p99_ms"), mirror.get(0).encode());
     assertTrue(mirror.get(1).getString("variant").startsWith("ingest with session_buddy"), mirror.get(1).encode());
+  }
+
+  @Test
+  @Timeout(240)
+  void thePostgresScenariosRunOnTwoStorageNodesAgainstAThrowawayServerThatIsRemovedAfterwards(@TempDir Path dir)
+    throws Exception {
+    Path json = dir.resolve("bench-postgres.json");
+    PrintStream console = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      code = new CommandLine(new Main()).execute("bench", "all", "--storage", "postgres", "--storage-nodes", "2",
+        "--events", "200", "--seconds", "2", "--connections", "2", "--batch-sizes", "100", "--batch-connections", "2",
+        "--query-sizes", "1000", "--queries", "2", "--work-dir", dir.resolve("work").toString(), "--json", json.toString());
+    } finally {
+      System.setOut(console);
+    }
+    String output = captured.toString(StandardCharsets.UTF_8);
+    console.print(output);
+    assertEquals(0, code, output);
+    List<JsonObject> all = new JsonArray(Files.readString(json)).stream().map(JsonObject.class::cast).toList();
+    assertEquals(Set.copyOf(BenchCommand.POSTGRES_SCENARIOS), all.stream().map(r -> r.getString("scenario"))
+      .collect(Collectors.toSet()));
+    for (JsonObject row : all) {
+      assertTrue(row.getString("variant").endsWith("postgres, 2 storage nodes"), row.encode());
+      assertFalse(row.getString("note", "").startsWith("unavailable"), row.encode());
+      assertFalse(row.getString("note", "").contains("failed"), row.encode());
+      assertNotNull(row.getDouble("p99_ms"), row.encode());
+      if (!row.getString("scenario").equals("query")) {
+        assertTrue(row.getDouble("events_per_second") > 0, row.encode());
+        assertTrue(row.getDouble("limit_per_second") > 0, row.encode());
+      }
+    }
+    assertEquals(1, all.stream().filter(r -> r.getString("scenario").equals("ingest-batch")).count());
+    assertEquals(1, all.stream().filter(r -> r.getString("scenario").equals("ingest-http")).count());
+    assertEquals(9, all.stream().filter(r -> r.getString("scenario").equals("query")).count());
+    Matcher server = Pattern.compile("throwaway server in (\\S+),").matcher(output);
+    assertTrue(server.find(), output);
+    assertFalse(Files.exists(Path.of(server.group(1))), "the throwaway server's directory is left behind");
+  }
+
+  @Test
+  void aScenarioPostgresDoesNotRunIsABadUsage() {
+    assertEquals(2, new CommandLine(new Main()).execute("bench", "stream", "--storage", "postgres"));
+    assertEquals(2, new CommandLine(new Main()).execute("bench", "query", "--storage", "mysql"));
   }
 
   @Test
