@@ -22,32 +22,42 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * PostgreSQL written straight through vertx-pg-client and nothing else, into the collector's own
- * schema (created by the collector's store, whatever its version): the limit for batched ingest,
- * and the fast fill for the query scenario. Each batch is one transaction of multi-row
- * {@code INSERT}s of the same columns the store writes, into {@code events} and, where the
- * schema has it, {@code event_tags}. The columns are read from the database, so the rows follow
- * the schema as it is.
+ * schema (created by the collector's store): the limit for batched ingest, and the fast fill for
+ * the query scenario. Each batch is one transaction of multi-row {@code INSERT}s of the rows the
+ * store writes: the ids with their times and positions into {@code event_ids}, the events (tags as
+ * {@code text[]}) into the partitions of {@code events}, which are created first through the
+ * schema's own {@code events_partition_create}. The columns are read from the database, so the
+ * rows follow the schema as it is. Unlike the store, a batch takes no lock on
+ * {@code commit_clock} (its positions are counted here) and does not check its ids against those
+ * stored before: the limit is the cost of the rows and their indexes alone.
  */
 final class PlainPg implements AutoCloseable {
 
   /** PostgreSQL's limit of bind parameters in one statement. */
   private static final int MAX_PARAMS = 65_535;
+  static final long DAY = 86_400_000L;
+  /** The key of the advisory lock the store takes to create partitions ({@code PgEventStore.PARTITION_LOCK}). */
+  static final long PARTITION_LOCK = 0x4543_5041_5254_4954L;
+  /** The tables a stored event has rows in, in the order the store writes them; those the schema has. */
+  private static final List<String> TABLES = List.of("event_ids", "events", "event_tags");
 
   private final Pool pool;
-  private final Table events;
-  private final Table tags;
+  private final List<Table> tables;
+  /** Days (since 1970-01-01, UTC) whose partition this writer has made sure of. */
+  private final Set<Long> partitionDays = new HashSet<>();
 
-  private PlainPg(Pool pool, Table events, Table tags) {
+  private PlainPg(Pool pool, List<Table> tables) {
     this.pool = pool;
-    this.events = events;
-    this.tags = tags;
+    this.tables = tables;
   }
 
   /**
@@ -68,11 +78,17 @@ final class PlainPg implements AutoCloseable {
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(Math.max(1, connections)))
       .connectingTo(connect).using(vertx).build();
     try {
-      Table events = Table.read(pool, "events");
-      if (events == null) {
+      List<Table> tables = new ArrayList<>();
+      for (String name : TABLES) {
+        Table table = Table.read(pool, name);
+        if (table != null) {
+          tables.add(table);
+        }
+      }
+      if (tables.stream().noneMatch(t -> t.name.equals("events"))) {
         throw new IllegalStateException("the collector's schema has no table events");
       }
-      return new PlainPg(pool, events, Table.read(pool, "event_tags"));
+      return new PlainPg(pool, tables);
     } catch (Exception e) {
       pool.close();
       throw e;
@@ -81,8 +97,24 @@ final class PlainPg implements AutoCloseable {
 
   /** What a row of the limit holds: the tables and columns written. */
   String describe() {
-    return "events (" + String.join(", ", events.columns) + ")" + (tags == null ? "" : " and event_tags ("
-      + String.join(", ", tags.columns) + ")");
+    return String.join(" and ", tables.stream().map(t -> t.name + " (" + String.join(", ", t.columns) + ")").toList());
+  }
+
+  /**
+   * Makes sure {@code events} has a partition for each of {@code days} (since 1970-01-01, UTC), as
+   * the store does before a commit: in a transaction of its own under the store's advisory lock,
+   * through the schema's {@code events_partition_create}, which leaves existing ones alone.
+   */
+  private void createPartitions(Set<Long> days) throws Exception {
+    Long[] missing = days.stream().filter(d -> !partitionDays.contains(d)).sorted().toArray(Long[]::new);
+    if (missing.length == 0) {
+      return;
+    }
+    Load.await(pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)")
+      .execute(Tuple.of(PARTITION_LOCK))
+      .compose(r -> conn.preparedQuery("SELECT events_partition_create(d) FROM unnest($1::bigint[]) AS d")
+        .execute(Tuple.of((Object) missing)))), 120);
+    partitionDays.addAll(List.of(missing));
   }
 
   /**
@@ -93,6 +125,7 @@ final class PlainPg implements AutoCloseable {
     throws Exception {
     long calls = Math.max(1, events / batchSize);
     long now = System.currentTimeMillis();
+    createPartitions(Set.of(Math.floorDiv(now, DAY)));
     return Load.run(vertx, lanes, calls, maxSeconds, i -> {
       List<JsonObject> batch = new ArrayList<>(batchSize);
       for (int k = 0; k < batchSize; k++) {
@@ -104,16 +137,21 @@ final class PlainPg implements AutoCloseable {
 
   /**
    * Fills events {@code from} (inclusive) to {@code to} (exclusive) with ids {@code q-<i>} and the
-   * timestamps of {@link PlainJdbc#timestamp}. For speed the indexes that back no constraint are
-   * dropped while rows go in, then built again from their own definitions, so the database ends
-   * with exactly the store's schema; the commit clock, where the schema has one, is moved past the
-   * filled positions so that the collector goes on after them.
+   * timestamps of {@link PlainJdbc#timestamp}, in the partitions of their days (created first).
+   * For speed the indexes that back no constraint are dropped while rows go in, then built again
+   * from their own definitions, so the database ends with exactly the store's schema; the commit
+   * clock is moved past the filled positions so that the collector goes on after them.
    */
   void fill(Vertx vertx, long from, long to, long end) throws Exception {
+    Set<Long> days = new TreeSet<>();
+    for (long n = from; n < to; n++) {
+      days.add(Math.floorDiv(PlainJdbc.timestamp(n, end), DAY));
+    }
+    createPartitions(days);
     List<String[]> indexes = new ArrayList<>();
     for (Row row : Load.await(pool.query("SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)"
       + " FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid"
-      + " WHERE t.relname IN ('events', 'event_tags') AND t.relnamespace = current_schema()::regnamespace"
+      + " WHERE t.relname IN ('events', 'event_ids', 'event_tags') AND t.relnamespace = current_schema()::regnamespace"
       + " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)").execute(), 60)) {
       // A partitioned table's index reads "ON ONLY"; built again, it must cover the partitions too.
       indexes.add(new String[] {row.getString(0), row.getString(1).replace(" ON ONLY ", " ON ")});
@@ -121,7 +159,8 @@ final class PlainPg implements AutoCloseable {
     for (String[] index : indexes) {
       Load.await(pool.query("DROP INDEX " + index[0]).execute(), 120);
     }
-    int rows = Math.max(1, Math.min(4_000, (MAX_PARAMS / events.columns.size())));
+    int columns = tables.stream().mapToInt(t -> t.columns.size()).max().orElse(1);
+    int rows = Math.max(1, Math.min(4_000, MAX_PARAMS / columns));
     long calls = (to - from + rows - 1) / rows;
     Load.Outcome filled = Load.run(vertx, 2, calls, 3_600, i -> {
       long first = from + i * rows;
@@ -146,7 +185,7 @@ final class PlainPg implements AutoCloseable {
       Load.await(pool.preparedQuery("UPDATE commit_clock SET last_seq = GREATEST(last_seq, $1)").execute(Tuple.of(to)), 60);
     }
     if (clock.contains("total_events")) {
-      Load.await(pool.query("UPDATE commit_clock SET total_events = (SELECT COUNT(*) FROM events)").execute(), 300);
+      Load.await(pool.query("UPDATE commit_clock SET total_events = (SELECT COUNT(*) FROM events)").execute(), 600);
     }
     Load.await(pool.query("ANALYZE").execute(), 600);
   }
@@ -155,23 +194,37 @@ final class PlainPg implements AutoCloseable {
     long of(int k);
   }
 
-  /** One transaction: the batch into {@code events}, its tags into {@code event_tags}; positions from {@code firstSeq}. */
+  /**
+   * One transaction: the rows of the batch in each table, one multi-row {@code INSERT} per table
+   * (and per parameter limit); positions from {@code firstSeq}.
+   */
   private Future<?> insert(List<JsonObject> batch, long firstSeq, Timestamps ts) {
-    List<Object[]> eventRows = new ArrayList<>(batch.size());
-    List<Object[]> tagRows = new ArrayList<>();
-    for (int k = 0; k < batch.size(); k++) {
-      JsonObject e = batch.get(k);
-      long seq = firstSeq + k;
-      long at = ts.of(k);
-      eventRows.add(events.values(e, seq, at, null));
-      if (tags != null) {
-        for (Object tag : new LinkedHashSet<>(e.getJsonArray("tags").getList())) {
-          tagRows.add(tags.values(e, seq, at, (String) tag));
+    List<List<Object[]>> rows = new ArrayList<>();
+    for (Table table : tables) {
+      List<Object[]> tableRows = new ArrayList<>(batch.size());
+      for (int k = 0; k < batch.size(); k++) {
+        JsonObject e = batch.get(k);
+        long seq = firstSeq + k;
+        long at = ts.of(k);
+        if (table.columns.contains("tag")) {
+          for (Object tag : new LinkedHashSet<>(e.getJsonArray("tags").getList())) {
+            tableRows.add(table.values(e, seq, at, (String) tag));
+          }
+        } else {
+          tableRows.add(table.values(e, seq, at, null));
         }
       }
+      rows.add(tableRows);
     }
-    return pool.withTransaction(conn -> events.insert(conn, eventRows).compose(v -> tags == null || tagRows.isEmpty()
-      ? Future.succeededFuture() : tags.insert(conn, tagRows)));
+    return pool.withTransaction(conn -> {
+      Future<Void> done = Future.succeededFuture();
+      for (int t = 0; t < tables.size(); t++) {
+        Table table = tables.get(t);
+        List<Object[]> tableRows = rows.get(t);
+        done = done.compose(v -> tableRows.isEmpty() ? Future.succeededFuture() : table.insert(conn, tableRows));
+      }
+      return done;
+    });
   }
 
   @Override

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -44,37 +44,58 @@ class PlainPgTest {
   }
 
   @Test
-  void batchedInsertsWriteEveryEventWithItsTagsInOneTransactionPerBatch() throws Exception {
+  void batchedInsertsWriteEveryEventWithItsIdAndTagsInOneTransactionPerBatch() throws Exception {
     try (PlainPg plain = PlainPg.open(vertx, url, PostgresServer.PASSWORD, 2)) {
+      assertTrue(plain.describe().startsWith("event_ids (event_id, ts, seq) and events (seq, event_id, ts,"),
+        plain.describe());
       Load.Outcome outcome = plain.batchedInsertRate(vertx, 50, 2, 500, 60, new Latencies());
       assertEquals(10, outcome.ok(), String.valueOf(outcome.firstError()));
       assertEquals(0, outcome.failed());
     }
     assertEquals(500, number("SELECT COUNT(*) FROM events"));
+    assertEquals(500, number("SELECT COUNT(DISTINCT seq) FROM events"));
+    assertEquals(500, number("SELECT COUNT(*) FROM event_ids x JOIN events e"
+      + " ON e.event_id = x.event_id AND e.ts = x.ts AND e.seq = x.seq"));
     long tags = 0;
     for (long i = 0; i < 500; i++) {
-      tags += new HashSet<>(Events.event("x", i).getJsonArray("tags").getList()).size();
+      tags += Events.event("x", i).getJsonArray("tags").size();
     }
-    assertEquals(tags, number("SELECT COUNT(*) FROM event_tags"));
-    assertEquals(500, number("SELECT COUNT(DISTINCT seq) FROM events"));
+    assertEquals(tags, number("SELECT SUM(cardinality(tags)) FROM events"));
+    assertEquals(Events.event("pg-7", 7).getJsonArray("tags").getList(),
+      List.of(Load.await(check.query("SELECT tags FROM events WHERE event_id = 'pg-7'").execute(), 30)
+        .iterator().next().getArrayOfStrings(0)));
+    // The limit takes no commit-clock lock and leaves the clock alone.
+    assertEquals(0, number("SELECT last_seq FROM commit_clock"));
   }
 
   @Test
-  void theFillEndsWithTheStoresIndexesAndMovesTheCommitClockPastItsRows() throws Exception {
+  void theFillWritesEveryDaysPartitionEndsWithTheStoresIndexesAndMovesTheCommitClockPastItsRows() throws Exception {
     Set<String> before;
     long end = System.currentTimeMillis();
     try (PlainPg plain = PlainPg.open(vertx, url, PostgresServer.PASSWORD, 2)) {
       before = indexes();
+      // The first rows of a fill lie seven days before its end, the last ones just before it.
       plain.fill(vertx, 0, 3_000, end);
-      plain.fill(vertx, 3_000, 5_000, end);
+      plain.fill(vertx, PlainJdbc.CHUNK - 3_000, PlainJdbc.CHUNK, end);
     }
     assertEquals(before, indexes());
-    assertEquals(5_000, number("SELECT COUNT(*) FROM events"));
-    assertEquals(5_000, number("SELECT last_seq FROM commit_clock"));
-    assertEquals(5_000, number("SELECT total_events FROM commit_clock"));
-    assertEquals(1, number("SELECT COUNT(*) FROM events WHERE event_id = 'q-0000004999' AND seq = 5000"));
+    assertEquals(6_000, number("SELECT COUNT(*) FROM events"));
+    assertEquals(6_000, number("SELECT COUNT(*) FROM event_ids x JOIN events e"
+      + " ON e.event_id = x.event_id AND e.ts = x.ts AND e.seq = x.seq"));
+    assertEquals(PlainJdbc.CHUNK, number("SELECT last_seq FROM commit_clock"));
+    assertEquals(6_000, number("SELECT total_events FROM commit_clock"));
+    assertEquals(1, number("SELECT COUNT(*) FROM events WHERE event_id = 'q-0000999999' AND seq = 1000000"));
     assertTrue(number("SELECT MIN(ts) FROM events") >= end - PlainJdbc.SPAN_MS);
     assertTrue(number("SELECT MAX(ts) FROM events") < end);
+    // Two UTC days a week apart, each row in the partition of its day.
+    assertEquals(2, number("SELECT COUNT(DISTINCT ts / 86400000) FROM events"));
+    assertEquals(0, number("SELECT COUNT(*) FROM events e JOIN pg_class c ON c.oid = e.tableoid"
+      + " WHERE c.relname <> 'events_' || to_char(DATE '1970-01-01' + (e.ts / 86400000)::int, 'YYYYMMDD')"));
+    // Every partition got each index of events back, not only the partitioned table.
+    long perTable = number("SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'events'");
+    assertEquals(0, number("SELECT COUNT(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+      + " WHERE i.inhparent = 'events'::regclass"
+      + " AND (SELECT COUNT(*) FROM pg_index x WHERE x.indrelid = c.oid) <> " + perTable));
   }
 
   private long number(String sql) throws Exception {
@@ -83,7 +104,7 @@ class PlainPgTest {
 
   private Set<String> indexes() throws Exception {
     Set<String> definitions = new TreeSet<>();
-    for (Row row : Load.await(check.query("SELECT indexdef FROM pg_indexes WHERE tablename IN ('events', 'event_tags')")
+    for (Row row : Load.await(check.query("SELECT indexdef FROM pg_indexes WHERE tablename IN ('events', 'event_ids')")
       .execute(), 30)) {
       definitions.add(row.getString(0));
     }
