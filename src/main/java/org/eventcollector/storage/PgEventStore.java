@@ -177,6 +177,10 @@ final class PgEventStore implements EventStore {
       connect.setPassword(password);
     }
     connect.setCachePreparedStatements(true).setPipeliningLimit(Math.max(1, settings.pipeliningLimit()));
+    // Sent at connection start: every execution of a prepared statement is planned for its own
+    // values. A generic plan cannot tell a rare search term or tag from a common one, and prunes
+    // partitions only at run time (see README, PostgreSQL, "Plans").
+    connect.addProperty("plan_cache_mode", "force_custom_plan");
     pool = PgBuilder.pool()
       .with(new PoolOptions().setMaxSize(Math.max(1, settings.poolSize()))
         .setName("pg-" + connect.getHost() + "-" + connect.getDatabase()))
