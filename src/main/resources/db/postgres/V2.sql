@@ -87,6 +87,41 @@ BEGIN
   END LOOP;
 END
 $$;
+-- Time moves towards partitions made for future times: a month or a year made for a time a client
+-- sent ahead would one day hold the days of the near window. This replaces partition part, when it
+-- is wider than a day, not a catch-all, and meets the near window, by finer ones (the days of the
+-- window it held, then for its rows the ranges events_partition_create picks now) and moves its
+-- rows there, in the caller's transaction (an exclusive lock on events until it ends). Answers the
+-- rows moved; NULL when there was nothing to do; -1, leaving it, when it holds more than max_rows.
+-- Callers hold the advisory lock PgEventStore.PARTITION_LOCK.
+CREATE FUNCTION events_partition_split(part TEXT, near_first BIGINT, near_last BIGINT, max_rows BIGINT) RETURNS BIGINT
+LANGUAGE plpgsql AS $$
+DECLARE
+  r RECORD;
+  moved BIGINT;
+  d BIGINT;
+BEGIN
+  SELECT * INTO r FROM events_partition_ranges WHERE name = part;
+  IF NOT FOUND OR r.lo IS NULL OR r.hi IS NULL OR r.hi - r.lo <= 86400000
+      OR NOT (r.lo < (near_last + 1) * 86400000 AND near_first * 86400000 < r.hi) THEN
+    RETURN NULL;
+  END IF;
+  EXECUTE format('SELECT COUNT(*) FROM (SELECT 1 FROM %I LIMIT %s) AS x', part, max_rows + 1) INTO moved;
+  IF moved > max_rows THEN
+    RETURN -1;
+  END IF;
+  EXECUTE format('ALTER TABLE events DETACH PARTITION %I', part);
+  FOR d IN SELECT g FROM generate_series(greatest(near_first, r.lo / 86400000), least(near_last, r.hi / 86400000 - 1)) AS g LOOP
+    PERFORM events_partition_create(d * 86400000, near_first, near_last);
+  END LOOP;
+  FOR d IN EXECUTE format('SELECT DISTINCT ts / 86400000 FROM %I ORDER BY 1', part) LOOP
+    PERFORM events_partition_create(d * 86400000, near_first, near_last);
+  END LOOP;
+  EXECUTE format('INSERT INTO events SELECT * FROM %I', part);
+  EXECUTE format('DROP TABLE %I', part);
+  RETURN moved;
+END
+$$;
 -- The rows of version 1, placed as the collector places new times (with the near window of the
 -- default storage.postgres.partitions_ahead), in time order so that the placement does not depend
 -- on the order of the rows.

@@ -65,6 +65,8 @@ final class PgEventStore implements EventStore {
   static final long FAR_FUTURE = 7_258_118_400_000L;
   /** How often the partitions of the coming days are created. */
   static final long PARTITION_TIMER_MS = 3_600_000L;
+  /** The most events a partition made for future times may hold to be split once now reaches it. */
+  static final long SPLIT_MAX_ROWS = 100_000L;
   /** Ids of dropped partitions removed from {@code event_ids} per transaction. */
   static final int ID_CHUNK = 10_000;
 
@@ -93,6 +95,7 @@ final class PgEventStore implements EventStore {
   private static final String ADD_TOTAL = "UPDATE commit_clock SET total_events = total_events + $1 WHERE id = 1";
   private static final String CREATE_PARTITIONS = "SELECT events_partition_create(t, $2, $3) FROM unnest($1::bigint[]) AS t";
   private static final String PARTITIONS = "SELECT name, lo, hi FROM events_partition_ranges";
+  private static final String SPLIT_PARTITION = "SELECT events_partition_split($1, $2, $3, $4)";
   private static final String DELETE_CHUNK = "WITH gone AS (DELETE FROM events WHERE ts < $1 AND (ts, event_id) IN "
     + "(SELECT ts, event_id FROM events WHERE ts < $1 ORDER BY ts LIMIT $2) RETURNING event_id), "
     + "gone_ids AS (DELETE FROM event_ids WHERE event_id IN (SELECT event_id FROM gone)) SELECT COUNT(*) FROM gone";
@@ -119,10 +122,10 @@ final class PgEventStore implements EventStore {
   private final Vertx vertx;
   private final Settings settings;
   /**
-   * The ranges of {@code ts} known to have a partition, first time to end (exclusive; MAX_VALUE for
-   * MAXVALUE); never overlapping. Replaced whole from the catalog; a commit creates the others first.
+   * The partitions known to this node by their first time; they never overlap. Replaced whole from
+   * the catalog; a commit creates those its times miss first.
    */
-  private volatile NavigableMap<Long, Long> partitionRanges = new TreeMap<>();
+  private volatile NavigableMap<Long, Partition> partitionRanges = new TreeMap<>();
   private PgConnectOptions connect;
   private Pool pool;
   private long partitionTimer = -1;
@@ -270,9 +273,9 @@ final class PgEventStore implements EventStore {
   }
 
   private void know(List<Partition> partitions) {
-    NavigableMap<Long, Long> ranges = new TreeMap<>();
+    NavigableMap<Long, Partition> ranges = new TreeMap<>();
     for (Partition partition : partitions) {
-      ranges.put(partition.first(), partition.end());
+      ranges.put(partition.first(), partition);
     }
     partitionRanges = ranges;
   }
@@ -286,8 +289,8 @@ final class PgEventStore implements EventStore {
 
   /** Whether a partition known to this node holds {@code ts}. */
   private boolean covered(long ts) {
-    Map.Entry<Long, Long> range = partitionRanges.floorEntry(ts);
-    return range != null && (ts < range.getValue() || range.getValue() == Long.MAX_VALUE);
+    Map.Entry<Long, Partition> range = partitionRanges.floorEntry(ts);
+    return range != null && range.getValue().holds(ts);
   }
 
   /**
@@ -298,14 +301,61 @@ final class PgEventStore implements EventStore {
     return ts < 0 ? -1 : ts >= FAR_FUTURE ? FAR_FUTURE : day(ts) * DAY;
   }
 
-  /** Creates the partitions of today and the {@code partitions_ahead} days after it. */
+  /**
+   * The near window, first and last day: days from {@link #NEAR_DAYS} before today to as many after
+   * the last one made ahead get a partition of their own.
+   */
+  private long[] nearWindow() {
+    long today = day(System.currentTimeMillis());
+    return new long[] {today - NEAR_DAYS, today + Math.max(0, settings.partitionsAhead()) + NEAR_DAYS};
+  }
+
+  /**
+   * Creates the partitions of today and the {@code partitions_ahead} days after it, then splits
+   * the coarser partitions that the near window has reached.
+   */
   private Future<Void> createAhead() {
     long today = day(System.currentTimeMillis());
     Set<Long> times = new TreeSet<>();
     for (long d = today; d <= today + Math.max(0, settings.partitionsAhead()); d++) {
       times.add(d * DAY);
     }
-    return createPartitions(times);
+    return createPartitions(times).compose(v -> splitNear());
+  }
+
+  /**
+   * Replaces each partition wider than a day that meets the near window (made earlier for times a
+   * client sent ahead) by days and finer ranges, moving its events, one partition a transaction;
+   * see {@code events_partition_split}. One holding more than {@link #SPLIT_MAX_ROWS} events stays.
+   */
+  private Future<Void> splitNear() {
+    long[] near = nearWindow();
+    long first = near[0] * DAY;
+    long end = (near[1] + 1) * DAY;
+    List<Partition> wide = partitionRanges.values().stream()
+      .filter(p -> p.first() != Long.MIN_VALUE && p.end() != Long.MAX_VALUE && p.end() - p.first() > DAY)
+      .filter(p -> p.first() < end && first < p.end())
+      .toList();
+    if (wide.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Future<Void> step = Future.succeededFuture();
+    for (Partition partition : wide) {
+      step = step.compose(v -> pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)")
+          .execute(Tuple.of(PARTITION_LOCK))
+          .compose(r -> conn.preparedQuery(SPLIT_PARTITION).execute(Tuple.of(partition.name(), near[0], near[1], SPLIT_MAX_ROWS)))))
+        .map(rows -> {
+          Long moved = rows.iterator().next().getLong(0);
+          if (moved != null && moved < 0) {
+            LOG.warn("Partition {} holds more than {} events and keeps holding the days of the near window;"
+              + " its events are deleted row by row by retention", partition.name(), SPLIT_MAX_ROWS);
+          } else if (moved != null) {
+            LOG.info("Split partition {} into days and finer ranges ({} events moved)", partition.name(), moved);
+          }
+          return null;
+        });
+    }
+    return step.compose(v -> loadPartitions());
   }
 
   /**
@@ -320,12 +370,10 @@ final class PgEventStore implements EventStore {
     if (missing.length == 0) {
       return Future.succeededFuture();
     }
-    long today = day(System.currentTimeMillis());
-    long nearFirst = today - NEAR_DAYS;
-    long nearLast = today + Math.max(0, settings.partitionsAhead()) + NEAR_DAYS;
+    long[] near = nearWindow();
     List<String> created = new ArrayList<>();
     return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(PARTITION_LOCK))
-        .compose(r -> conn.preparedQuery(CREATE_PARTITIONS).execute(Tuple.of(missing, nearFirst, nearLast)))
+        .compose(r -> conn.preparedQuery(CREATE_PARTITIONS).execute(Tuple.of(missing, near[0], near[1])))
         .compose(rows -> {
           for (Row row : rows) {
             if (row.getString(0) != null) {

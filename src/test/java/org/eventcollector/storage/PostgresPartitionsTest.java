@@ -430,6 +430,60 @@ class PostgresPartitionsTest {
   }
 
   @Test
+  void aPartitionMadeForFutureTimesIsSplitIntoDaysOnceTheNearWindowReachesIt() {
+    PgEventStore store = open();
+    // As if this month had been made as one partition back when a client sent a time in it ahead.
+    LocalDate today = LocalDate.ofEpochDay(PgEventStore.day(System.currentTimeMillis()));
+    LocalDate monthStart = today.withDayOfMonth(1);
+    long first = monthStart.toEpochDay() * DAY;
+    long end = monthStart.plusMonths(1).toEpochDay() * DAY;
+    for (String name : partitionNames()) {
+      sql("DROP TABLE " + name);
+    }
+    String month = "events_" + monthStart.format(DateTimeFormatter.ofPattern("yyyyMM"));
+    sql("CREATE TABLE " + month + " PARTITION OF events FOR VALUES FROM (" + first + ") TO (" + end + ")");
+    List<Event> events = List.of(event("start", first), event("today", today.toEpochDay() * DAY + 1000),
+      event("end", end - 1));
+    long[] seqs = await(store.insert(events));
+    assertEquals(month, holder(today.toEpochDay() * DAY));
+    long nearFirst = today.toEpochDay() - PgEventStore.NEAR_DAYS;
+    long nearLast = today.toEpochDay() + 3 + PgEventStore.NEAR_DAYS;
+    assertEquals(-1L, number("SELECT events_partition_split('" + month + "', " + nearFirst + ", " + nearLast + ", 2)"),
+      "one holding too many events stays");
+    assertTrue(exists(month));
+
+    PgEventStore other = open();
+    assertTrue(!exists(month), "split at open");
+    for (long d = today.toEpochDay(); d <= today.toEpochDay() + 3; d++) {
+      assertEquals(partition(d), holder(d * DAY));
+    }
+    for (String name : partitionNames()) {
+      long[] range = range(name);
+      assertTrue(range[1] <= nearFirst * DAY || range[0] >= (nearLast + 1) * DAY || range[1] - range[0] == DAY,
+        name + " meets the near window");
+    }
+    for (int i = 0; i < events.size(); i++) {
+      assertEquals(events.get(i).timestamp(), Event.parseTime(await(other.get(events.get(i).eventId())).getString("timestamp")));
+      assertEquals(seqs[i], number("SELECT seq FROM events WHERE event_id = '" + events.get(i).eventId() + "'"));
+    }
+    assertEquals(3L, await(other.health()).getLong("total_events"));
+    assertEquals(List.of("today", "end"), ids(await(other.after("start", EventQuery.all(1), 10))));
+    // The node that still knows the month finds the partitions again, and makes one for a day of
+    // the month that none holds now.
+    long later = end - 2;
+    for (long d = first / DAY + 1; d < end / DAY - 1; d++) {
+      if (d < nearFirst || d > nearLast) {
+        later = d * DAY;
+      }
+    }
+    assertTrue(await(store.insert(List.of(event("later", later))))[0] > 0);
+    assertNotNull(holder(later));
+    assertEquals(4L, await(other.count(EventQuery.all(1))));
+    await(other.close());
+    await(store.close());
+  }
+
+  @Test
   void duplicatesFromTwoConcurrentWritersLeaveNoHoleInThePositions() {
     PgEventStore a = open();
     PgEventStore b = open();
