@@ -66,7 +66,7 @@ final class PgEventStore implements EventStore {
   /** How often the partitions of the coming days are created. */
   static final long PARTITION_TIMER_MS = 3_600_000L;
   /** The most events a partition made for future times may hold to be split once now reaches it. */
-  static final long SPLIT_MAX_ROWS = 100_000L;
+  static final long SPLIT_MAX_ROWS = 10_000L;
   /** Ids of dropped partitions removed from {@code event_ids} per transaction. */
   static final int ID_CHUNK = 10_000;
 

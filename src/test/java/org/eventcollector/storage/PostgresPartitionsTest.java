@@ -40,7 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Schema version 2 of the PostgreSQL store: the migration from version 1, daily partitions made
- * ahead and on demand, retention by dropping partitions, gapless positions, the password file.
+ * ahead and near now, coarse ones that bound the partitions far times make, their split once now
+ * reaches them, retention by dropping partitions, gapless positions, the password file.
  */
 @ExtendWith(PostgresServer.class)
 class PostgresPartitionsTest {
