@@ -1,6 +1,11 @@
--- Version 2: events partitioned by day of ts (UTC), ids in their own unpartitioned table, tags as
--- text[] with a GIN index. The rows of version 1 are copied with their positions.
--- Partitions are named events_YYYYMMDD and hold [day * 86400000, (day + 1) * 86400000) of ts.
+-- Version 2: events partitioned by ranges of ts (epoch ms, UTC), ids in their own unpartitioned
+-- table, tags as text[] with a GIN index. The rows of version 1 are copied with their positions.
+-- Partitions never overlap and are aligned on UTC calendar units: events_before_1970 holds
+-- [MINVALUE, 1970), events_from_2200 [2200, MAXVALUE), and in between a partition is a decade
+-- (events_2030s), a year (events_2031), a month (events_203101) or a day (events_20310101).
+-- events_partition_create picks the one for a time no partition holds yet: days near now, where
+-- retention and time pruning work, and outside that the coarsest unit that overlaps nothing, so a
+-- client sending times spread over centuries makes a bounded number of partitions.
 -- There is no DEFAULT partition: a row outside every partition fails its commit, which creates the
 -- partition and retries; with a DEFAULT partition, creating a partition later would have to scan
 -- the DEFAULT one under an exclusive lock to prove none of its rows belong to the new range.
@@ -27,23 +32,103 @@ CREATE TABLE events (
   -- object keeps the exact values of the fields that held it (null for almost every event).
   exact TEXT
 ) PARTITION BY RANGE (ts);
--- Creates the partition of one day (days since 1970-01-01, UTC) unless it exists; true when created.
--- Callers hold the advisory lock PgEventStore.PARTITION_LOCK, so nodes never race on one day.
-CREATE FUNCTION events_partition_create(day BIGINT) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+-- The partitions of events and their ranges of ts: lo inclusive, hi exclusive, NULL for MINVALUE
+-- and MAXVALUE.
+CREATE VIEW events_partition_ranges AS
+  SELECT c.relname::TEXT AS name,
+    nullif(substring(b FROM 'FROM \(''?(-?[0-9]+|MINVALUE)'), 'MINVALUE')::BIGINT AS lo,
+    nullif(substring(b FROM 'TO \(''?(-?[0-9]+|MAXVALUE)'), 'MAXVALUE')::BIGINT AS hi
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid CROSS JOIN LATERAL pg_get_expr(c.relpartbound, c.oid) AS b
+  WHERE i.inhparent = 'events'::regclass;
+-- Creates the partition that will hold time t (epoch ms) unless a partition holds it already, and
+-- answers its name (NULL when none was made). Before 1970 and from 2200 on: the two fixed
+-- catch-alls. Otherwise the day of t when that day lies in the near window [near_first,
+-- near_last] (days since 1970-01-01, UTC), else the first of its decade, year, month that neither
+-- overlaps an existing partition nor meets the near window, else its day. Every bound is a UTC
+-- midnight and fixed, so ranges never move and never overlap.
+-- Callers hold the advisory lock PgEventStore.PARTITION_LOCK, so nodes never race on a range.
+CREATE FUNCTION events_partition_create(t BIGINT, near_first BIGINT, near_last BIGINT) RETURNS TEXT
+LANGUAGE plpgsql AS $$
 DECLARE
-  name TEXT := 'events_' || CASE WHEN day BETWEEN -719162 AND 2932896
-    THEN to_char(DATE '1970-01-01' + day::INTEGER, 'YYYYMMDD') ELSE 'd' || replace(day::TEXT, '-', 'm') END;
+  d DATE;
+  y INTEGER;
+  starts DATE[];
+  ends DATE[];
+  names TEXT[];
+  first_ms BIGINT;
+  end_ms BIGINT;
 BEGIN
-  IF to_regclass(quote_ident(name)) IS NOT NULL THEN
-    RETURN FALSE;
+  IF EXISTS (SELECT 1 FROM events_partition_ranges r WHERE (r.lo IS NULL OR r.lo <= t) AND (r.hi IS NULL OR t < r.hi)) THEN
+    RETURN NULL;
   END IF;
-  EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF events FOR VALUES FROM (%s) TO (%s)',
-    name, day * 86400000, (day + 1) * 86400000);
-  RETURN TRUE;
+  IF t < 0 THEN
+    EXECUTE 'CREATE TABLE events_before_1970 PARTITION OF events FOR VALUES FROM (MINVALUE) TO (0)';
+    RETURN 'events_before_1970';
+  END IF;
+  IF t >= 7258118400000 THEN
+    EXECUTE 'CREATE TABLE events_from_2200 PARTITION OF events FOR VALUES FROM (7258118400000) TO (MAXVALUE)';
+    RETURN 'events_from_2200';
+  END IF;
+  d := DATE '1970-01-01' + (t / 86400000)::INTEGER;
+  y := extract(YEAR FROM d)::INTEGER;
+  starts := ARRAY[make_date(y / 10 * 10, 1, 1), make_date(y, 1, 1), make_date(y, extract(MONTH FROM d)::INTEGER, 1), d];
+  ends := ARRAY[make_date(y / 10 * 10 + 10, 1, 1), make_date(y + 1, 1, 1), (starts[3] + INTERVAL '1 month')::DATE, d + 1];
+  names := ARRAY[(y / 10 * 10)::TEXT || 's', to_char(d, 'YYYY'), to_char(d, 'YYYYMM'), to_char(d, 'YYYYMMDD')];
+  FOR level IN 1..4 LOOP
+    first_ms := (starts[level] - DATE '1970-01-01')::BIGINT * 86400000;
+    end_ms := (ends[level] - DATE '1970-01-01')::BIGINT * 86400000;
+    IF level = 4 OR (NOT (first_ms < (near_last + 1) * 86400000 AND near_first * 86400000 < end_ms)
+        AND NOT EXISTS (SELECT 1 FROM events_partition_ranges r
+          WHERE (r.lo IS NULL OR r.lo < end_ms) AND (r.hi IS NULL OR first_ms < r.hi))) THEN
+      EXECUTE format('CREATE TABLE %I PARTITION OF events FOR VALUES FROM (%s) TO (%s)', 'events_' || names[level],
+        first_ms, end_ms);
+      RETURN 'events_' || names[level];
+    END IF;
+  END LOOP;
 END
 $$;
-SELECT events_partition_create(d)
-  FROM (SELECT DISTINCT floor(ts::NUMERIC / 86400000)::BIGINT AS d FROM events_v1) AS days;
+-- Time moves towards partitions made for future times: a month or a year made for a time a client
+-- sent ahead would one day hold the days of the near window. This replaces partition part, when it
+-- is wider than a day, not a catch-all, and meets the near window, by finer ones (the days of the
+-- window it held, then for its rows the ranges events_partition_create picks now) and moves its
+-- rows there, in the caller's transaction (an exclusive lock on events until it ends). Answers the
+-- rows moved; NULL when there was nothing to do; -1, leaving it, when it holds more than max_rows.
+-- Callers hold the advisory lock PgEventStore.PARTITION_LOCK.
+CREATE FUNCTION events_partition_split(part TEXT, near_first BIGINT, near_last BIGINT, max_rows BIGINT) RETURNS BIGINT
+LANGUAGE plpgsql AS $$
+DECLARE
+  r RECORD;
+  moved BIGINT;
+  d BIGINT;
+BEGIN
+  SELECT * INTO r FROM events_partition_ranges WHERE name = part;
+  IF NOT FOUND OR r.lo IS NULL OR r.hi IS NULL OR r.hi - r.lo <= 86400000
+      OR NOT (r.lo < (near_last + 1) * 86400000 AND near_first * 86400000 < r.hi) THEN
+    RETURN NULL;
+  END IF;
+  EXECUTE format('SELECT COUNT(*) FROM (SELECT 1 FROM %I LIMIT %s) AS x', part, max_rows + 1) INTO moved;
+  IF moved > max_rows THEN
+    RETURN -1;
+  END IF;
+  EXECUTE format('ALTER TABLE events DETACH PARTITION %I', part);
+  FOR d IN SELECT g FROM generate_series(greatest(near_first, r.lo / 86400000), least(near_last, r.hi / 86400000 - 1)) AS g LOOP
+    PERFORM events_partition_create(d * 86400000, near_first, near_last);
+  END LOOP;
+  FOR d IN EXECUTE format('SELECT DISTINCT ts / 86400000 FROM %I ORDER BY 1', part) LOOP
+    PERFORM events_partition_create(d * 86400000, near_first, near_last);
+  END LOOP;
+  EXECUTE format('INSERT INTO events SELECT * FROM %I', part);
+  EXECUTE format('DROP TABLE %I', part);
+  RETURN moved;
+END
+$$;
+-- The rows of version 1, placed as the collector places new times (with the near window of the
+-- default storage.postgres.partitions_ahead), in time order so that the placement does not depend
+-- on the order of the rows.
+SELECT events_partition_create(d * 86400000, w - 7, w + 10)
+  FROM (SELECT DISTINCT CASE WHEN ts < 0 THEN -1 ELSE ts / 86400000 END AS d FROM events_v1) AS days,
+    (SELECT (now() AT TIME ZONE 'UTC')::DATE - DATE '1970-01-01' AS w) AS today
+  ORDER BY d;
 -- Tags of version 1 are JSON text; a tag holding U+0000 (escaped in JSON) keeps U+FFFD in the
 -- array and its exact value in exact, as version 2 writes it.
 INSERT INTO events (seq, event_id, ts, source_system, event_type, severity, title, description, correlation_id,

@@ -17,7 +17,7 @@ public record Event(String eventId, long timestamp, String sourceSystem, String 
                     JsonObject data, List<String> tags, JsonObject metadata) {
 
   private static final DateTimeFormatter ISO_MILLIS =
-    DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
   /** The wire form, every field present (null where absent). */
   public JsonObject toJson() {

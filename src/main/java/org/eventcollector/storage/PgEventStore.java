@@ -10,6 +10,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.eventcollector.config.Config;
@@ -28,16 +29,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -45,7 +46,9 @@ import java.util.regex.Pattern;
  * once: every commit first locks the single row of {@code commit_clock}, then hands positions
  * ({@code seq}) to the ids that are new, so positions follow commit order across all writers, have
  * no gap (the next stored position is always the last plus one), and a reader that sees a position
- * has already seen every smaller one. Events live in one partition per UTC day of {@code ts}.
+ * has already seen every smaller one. Events live in partitions by ranges of {@code ts}: one per UTC
+ * day near now, coarser (month, year, decade, two catch-alls) for times far from it, so that the
+ * times clients send bound the number of partitions (see {@code events_partition_create} in V2.sql).
  */
 final class PgEventStore implements EventStore {
 
@@ -56,8 +59,14 @@ final class PgEventStore implements EventStore {
   /** Key of the transaction-level advisory lock taken to create partitions. */
   static final long PARTITION_LOCK = 0x4543_5041_5254_4954L;
   static final long DAY = 86_400_000L;
+  /** Days before today, and after the last day made ahead, that get their own partition on demand. */
+  static final int NEAR_DAYS = 7;
+  /** The first time (epoch ms) of the catch-all partition {@code events_from_2200}: 2200-01-01 UTC. */
+  static final long FAR_FUTURE = 7_258_118_400_000L;
   /** How often the partitions of the coming days are created. */
   static final long PARTITION_TIMER_MS = 3_600_000L;
+  /** The most events a partition made for future times may hold to be split once now reaches it. */
+  static final long SPLIT_MAX_ROWS = 10_000L;
   /** Ids of dropped partitions removed from {@code event_ids} per transaction. */
   static final int ID_CHUNK = 10_000;
 
@@ -84,19 +93,18 @@ final class PgEventStore implements EventStore {
   private static final String ADVANCE_CLOCK = "UPDATE commit_clock SET last_seq = last_seq + $1,"
     + " total_events = total_events + $1 WHERE id = 1";
   private static final String ADD_TOTAL = "UPDATE commit_clock SET total_events = total_events + $1 WHERE id = 1";
-  private static final String CREATE_PARTITIONS = "SELECT events_partition_create(d) FROM unnest($1::bigint[]) AS d";
-  private static final String PARTITIONS = "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i"
-    + " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass";
+  private static final String CREATE_PARTITIONS = "SELECT events_partition_create(t, $2, $3) FROM unnest($1::bigint[]) AS t";
+  private static final String PARTITIONS = "SELECT name, lo, hi FROM events_partition_ranges";
+  private static final String SPLIT_PARTITION = "SELECT events_partition_split($1, $2, $3, $4)";
   private static final String DELETE_CHUNK = "WITH gone AS (DELETE FROM events WHERE ts < $1 AND (ts, event_id) IN "
     + "(SELECT ts, event_id FROM events WHERE ts < $1 ORDER BY ts LIMIT $2) RETURNING event_id), "
     + "gone_ids AS (DELETE FROM event_ids WHERE event_id IN (SELECT event_id FROM gone)) SELECT COUNT(*) FROM gone";
-  // Ids below the first day kept whose event is gone: those of dropped partitions. An id whose
-  // partition was made again meanwhile (a late event) stays.
+  // Ids below the first partition kept whose event is gone: those of dropped partitions. An id
+  // whose partition was made again meanwhile (a late event) stays.
   private static final String DELETE_DROPPED_IDS = "DELETE FROM event_ids WHERE event_id IN "
     + "(SELECT x.event_id FROM event_ids x WHERE x.ts < $1 AND NOT EXISTS "
     + "(SELECT 1 FROM events e WHERE e.ts = x.ts AND e.event_id = x.event_id AND e.ts < $1) LIMIT $2)";
-  private static final Pattern BOUNDS = Pattern.compile("FROM \\('?(-?\\d+)'?\\) TO \\('?(-?\\d+)'?\\)");
-  private static final Pattern PARTITION_NAME = Pattern.compile("events_[a-z0-9]+");
+  private static final Pattern PARTITION_NAME = Pattern.compile("events_[a-z0-9_]+");
 
   /** How to reach the database and how much of it to use. */
   record Settings(String url, String password, String passwordFile, int poolSize, int pipeliningLimit, int partitionsAhead) {
@@ -113,8 +121,11 @@ final class PgEventStore implements EventStore {
 
   private final Vertx vertx;
   private final Settings settings;
-  /** Days (since 1970-01-01, UTC) known to have a partition; a commit creates the others first. */
-  private final Set<Long> partitionDays = ConcurrentHashMap.newKeySet();
+  /**
+   * The partitions known to this node by their first time; they never overlap. Replaced whole from
+   * the catalog; a commit creates those its times miss first.
+   */
+  private volatile NavigableMap<Long, Partition> partitionRanges = new TreeMap<>();
   private PgConnectOptions connect;
   private Pool pool;
   private long partitionTimer = -1;
@@ -195,7 +206,7 @@ final class PgEventStore implements EventStore {
         partitionTimer = vertx.setPeriodic(PARTITION_TIMER_MS, id -> createAhead()
           .onFailure(e -> LOG.warn("Creating the partitions of the coming days failed: {}", e.getMessage())));
         LOG.info("PostgreSQL store open at {}:{}/{} ({} events, {} partitions)", connect.getHost(), connect.getPort(),
-          connect.getDatabase(), rows.iterator().next().getLong(0), partitionDays.size());
+          connect.getDatabase(), rows.iterator().next().getLong(0), partitionRanges.size());
         return (Void) null;
       })
       .recover(e -> close().transform(closed -> Future.failedFuture(new IllegalStateException("cannot open PostgreSQL database "
@@ -266,56 +277,144 @@ final class PgEventStore implements EventStore {
     return Math.floorDiv(ts, DAY);
   }
 
-  /** The partitions of the database: name and the first day each holds. */
-  private Future<Map<String, Long>> partitions() {
-    return pool.query(PARTITIONS).execute().map(rows -> {
-      Map<String, Long> partitions = new TreeMap<>();
+  /** One partition of {@code events}: its name and range of ts, MIN_VALUE / MAX_VALUE when unbounded. */
+  record Partition(String name, long first, long end) {
+
+    boolean holds(long ts) {
+      return first <= ts && (ts < end || end == Long.MAX_VALUE);
+    }
+  }
+
+  /** The partitions of the database, in time order. */
+  private static Future<List<Partition>> partitions(SqlClient client) {
+    return client.query(PARTITIONS).execute().map(rows -> {
+      List<Partition> partitions = new ArrayList<>();
       for (Row row : rows) {
-        Matcher bounds = BOUNDS.matcher(String.valueOf(row.getString(1)));
-        if (bounds.find()) {
-          partitions.put(row.getString(0), day(Long.parseLong(bounds.group(1))));
-        }
+        Long first = row.getLong(1);
+        Long end = row.getLong(2);
+        partitions.add(new Partition(row.getString(0), first == null ? Long.MIN_VALUE : first,
+          end == null ? Long.MAX_VALUE : end));
       }
+      partitions.sort(Comparator.comparingLong(Partition::first));
       return partitions;
     });
   }
 
+  private void know(List<Partition> partitions) {
+    NavigableMap<Long, Partition> ranges = new TreeMap<>();
+    for (Partition partition : partitions) {
+      ranges.put(partition.first(), partition);
+    }
+    partitionRanges = ranges;
+  }
+
   private Future<Void> loadPartitions() {
-    return partitions().map(found -> {
-      partitionDays.addAll(found.values());
+    return partitions(pool).map(found -> {
+      know(found);
       return null;
     });
   }
 
-  /** Creates the partitions of today and the {@code partitions_ahead} days after it. */
-  private Future<Void> createAhead() {
-    long today = day(System.currentTimeMillis());
-    Set<Long> days = new TreeSet<>();
-    for (long d = today; d <= today + Math.max(0, settings.partitionsAhead()); d++) {
-      days.add(d);
-    }
-    return createPartitions(days);
+  /** Whether a partition known to this node holds {@code ts}. */
+  private boolean covered(long ts) {
+    Map.Entry<Long, Partition> range = partitionRanges.floorEntry(ts);
+    return range != null && range.getValue().holds(ts);
   }
 
   /**
-   * Creates the partitions of {@code days} not known yet, in their own short transaction: nodes may
-   * race, so under an advisory lock, and each only when it does not exist.
+   * The time standing for {@code ts} in the placement of partitions: its day's first time, or one
+   * time of the catch-all holding it (all bounds are UTC midnights, so the day decides).
    */
-  private Future<Void> createPartitions(Set<Long> days) {
-    Long[] missing = days.stream().filter(d -> !partitionDays.contains(d)).toArray(Long[]::new);
+  static long placement(long ts) {
+    return ts < 0 ? -1 : ts >= FAR_FUTURE ? FAR_FUTURE : day(ts) * DAY;
+  }
+
+  /**
+   * The near window, first and last day: days from {@link #NEAR_DAYS} before today to as many after
+   * the last one made ahead get a partition of their own.
+   */
+  private long[] nearWindow() {
+    long today = day(System.currentTimeMillis());
+    return new long[] {today - NEAR_DAYS, today + Math.max(0, settings.partitionsAhead()) + NEAR_DAYS};
+  }
+
+  /**
+   * Creates the partitions of today and the {@code partitions_ahead} days after it, then splits
+   * the coarser partitions that the near window has reached.
+   */
+  private Future<Void> createAhead() {
+    long today = day(System.currentTimeMillis());
+    Set<Long> times = new TreeSet<>();
+    for (long d = today; d <= today + Math.max(0, settings.partitionsAhead()); d++) {
+      times.add(d * DAY);
+    }
+    return createPartitions(times).compose(v -> splitNear());
+  }
+
+  /**
+   * Replaces each partition wider than a day that meets the near window (made earlier for times a
+   * client sent ahead) by days and finer ranges, moving its events, one partition a transaction;
+   * see {@code events_partition_split}. One holding more than {@link #SPLIT_MAX_ROWS} events stays.
+   */
+  private Future<Void> splitNear() {
+    long[] near = nearWindow();
+    long first = near[0] * DAY;
+    long end = (near[1] + 1) * DAY;
+    List<Partition> wide = partitionRanges.values().stream()
+      .filter(p -> p.first() != Long.MIN_VALUE && p.end() != Long.MAX_VALUE && p.end() - p.first() > DAY)
+      .filter(p -> p.first() < end && first < p.end())
+      .toList();
+    if (wide.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Future<Void> step = Future.succeededFuture();
+    for (Partition partition : wide) {
+      step = step.compose(v -> pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)")
+          .execute(Tuple.of(PARTITION_LOCK))
+          .compose(r -> conn.preparedQuery(SPLIT_PARTITION).execute(Tuple.of(partition.name(), near[0], near[1], SPLIT_MAX_ROWS)))))
+        .map(rows -> {
+          Long moved = rows.iterator().next().getLong(0);
+          if (moved != null && moved < 0) {
+            LOG.warn("Partition {} holds more than {} events and keeps holding the days of the near window;"
+              + " its events are deleted row by row by retention", partition.name(), SPLIT_MAX_ROWS);
+          } else if (moved != null) {
+            LOG.info("Split partition {} into days and finer ranges ({} events moved)", partition.name(), moved);
+          }
+          return null;
+        });
+    }
+    return step.compose(v -> loadPartitions());
+  }
+
+  /**
+   * Creates a partition for each of {@code times} that no known partition holds, in their own short
+   * transaction: nodes may race, so under an advisory lock, where the server checks again which
+   * ranges exist and picks the range of each time (see {@code events_partition_create}). A day
+   * already inside a coarser partition gets none of its own: its events go to the coarser one.
+   */
+  private Future<Void> createPartitions(Set<Long> times) {
+    Long[] missing = times.stream().filter(t -> !covered(t)).map(PgEventStore::placement).distinct().sorted()
+      .toArray(Long[]::new);
     if (missing.length == 0) {
       return Future.succeededFuture();
     }
+    long[] near = nearWindow();
+    List<String> created = new ArrayList<>();
     return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(PARTITION_LOCK))
-        .compose(r -> conn.preparedQuery(CREATE_PARTITIONS).execute(Tuple.of(missing))))
-      .map(rows -> {
-        partitionDays.addAll(List.of(missing));
-        int created = 0;
-        for (Row row : rows) {
-          created += Boolean.TRUE.equals(row.getBoolean(0)) ? 1 : 0;
-        }
-        if (created > 0) {
-          LOG.info("Created {} events partition(s)", created);
+        .compose(r -> conn.preparedQuery(CREATE_PARTITIONS).execute(Tuple.of(missing, near[0], near[1])))
+        .compose(rows -> {
+          for (Row row : rows) {
+            if (row.getString(0) != null) {
+              created.add(row.getString(0));
+            }
+          }
+          return partitions(conn);
+        }))
+      .map(partitions -> {
+        know(partitions);
+        if (!created.isEmpty()) {
+          LOG.info("Created {} events partition(s): {}", created.size(), created.size() <= 10 ? created
+            : created.subList(0, 10) + "…");
         }
         return null;
       });
@@ -325,11 +424,11 @@ final class PgEventStore implements EventStore {
   public Future<long[]> insert(List<Event> events) {
     List<Integer> firsts = new ArrayList<>(events.size());
     Set<String> seen = new HashSet<>();
-    Set<Long> days = new TreeSet<>();
+    Set<Long> times = new TreeSet<>();
     for (int i = 0; i < events.size(); i++) {
       if (seen.add(events.get(i).eventId())) {
         firsts.add(i);
-        days.add(day(events.get(i).timestamp()));
+        times.add(placement(events.get(i).timestamp()));
       }
     }
     if (firsts.isEmpty()) {
@@ -337,14 +436,14 @@ final class PgEventStore implements EventStore {
       Arrays.fill(seqs, -1);
       return Future.succeededFuture(seqs);
     }
-    return createPartitions(days).compose(v -> commit(events, firsts))
+    return createPartitions(times).compose(v -> commit(events, firsts))
       .recover(e -> {
         if (!missingPartition(e)) {
           return Future.failedFuture(e);
         }
-        // Another node dropped a partition this node still knew (retention): make it again, once.
-        partitionDays.removeAll(days);
-        return createPartitions(days).compose(v -> commit(events, firsts));
+        // Another node dropped a partition this node still knew (retention): learn the partitions
+        // again and make the missing ones, once.
+        return loadPartitions().compose(v -> createPartitions(times)).compose(v -> commit(events, firsts));
       })
       .onSuccess(v -> lastWriteError = null)
       .onSuccess(v -> {
@@ -529,10 +628,12 @@ final class PgEventStore implements EventStore {
   }
 
   /**
-   * Drops every partition entirely older than {@code before}, removes their ids, then deletes up to
-   * {@code chunk} events of the partition holding {@code before} row by row. The answer is the
-   * number of events deleted, dropped ones included, so it is below {@code chunk} only once nothing
-   * older than {@code before} is left.
+   * Drops every partition entirely older than {@code before} (whatever its width; never
+   * {@code events_from_2200}), removes their ids, then deletes up to {@code chunk} events older than
+   * {@code before} row by row: those of the one partition holding times on both sides of it, a
+   * day, a month, a year, a decade or {@code events_before_1970}. The answer is the number of
+   * events deleted, dropped ones included, so it is below {@code chunk} only once nothing older than
+   * {@code before} is left.
    */
   @Override
   public Future<Long> position(String eventId) {
@@ -556,20 +657,26 @@ final class PgEventStore implements EventStore {
 
   @Override
   public Future<Integer> deleteBefore(long before, int chunk) {
-    long firstKept = day(before) * DAY;
-    return partitions().compose(partitions -> {
+    long[] firstKept = {before};
+    return partitions(pool).compose(partitions -> {
       Future<Long> dropped = Future.succeededFuture(0L);
-      for (Map.Entry<String, Long> partition : partitions.entrySet()) {
-        if ((partition.getValue() + 1) * DAY <= before) {
-          dropped = dropped.compose(sum -> dropPartition(partition.getKey(), partition.getValue()).map(n -> sum + n));
+      boolean any = false;
+      for (Partition partition : partitions) {
+        if (partition.end() != Long.MAX_VALUE && partition.end() <= before) {
+          dropped = dropped.compose(sum -> dropPartition(partition.name()).map(n -> sum + n));
+          any = true;
+        } else if (partition.first() < before) {
+          // The one partition holding times on both sides of the cutoff: ids below it are of
+          // dropped partitions only.
+          firstKept[0] = Math.min(firstKept[0], partition.first());
         }
       }
-      return dropped;
-    }).compose(dropped -> deleteDroppedIds(firstKept).map(dropped))
+      return any ? dropped.compose(n -> loadPartitions().map(n)) : dropped;
+    }).compose(dropped -> deleteDroppedIds(firstKept[0]).map(dropped))
       .compose(dropped -> deleteChunk(before, chunk).map(rows -> (int) Math.min(Integer.MAX_VALUE, dropped + rows)));
   }
 
-  private Future<Long> dropPartition(String name, long day) {
+  private Future<Long> dropPartition(String name) {
     if (!PARTITION_NAME.matcher(name).matches()) {
       return Future.failedFuture(new IllegalStateException("unexpected partition name " + name));
     }
@@ -582,10 +689,7 @@ final class PgEventStore implements EventStore {
           .compose(r -> conn.preparedQuery(ADD_TOTAL).execute(Tuple.of(-n)))
           .map(r -> n);
       }))
-      .onSuccess(n -> {
-        partitionDays.remove(day);
-        LOG.info("Retention dropped partition {} ({} events)", name, n);
-      });
+      .onSuccess(n -> LOG.info("Retention dropped partition {} ({} events)", name, n));
   }
 
   private Future<Void> deleteDroppedIds(long firstKept) {

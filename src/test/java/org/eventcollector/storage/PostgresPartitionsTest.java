@@ -40,7 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Schema version 2 of the PostgreSQL store: the migration from version 1, daily partitions made
- * ahead and on demand, retention by dropping partitions, gapless positions, the password file.
+ * ahead and near now, coarse ones that bound the partitions far times make, their split once now
+ * reaches them, retention by dropping partitions, gapless positions, the password file.
  */
 @ExtendWith(PostgresServer.class)
 class PostgresPartitionsTest {
@@ -97,6 +98,25 @@ class PostgresPartitionsTest {
     return sql("SELECT to_regclass('" + table + "') IS NOT NULL").iterator().next().getBoolean(0);
   }
 
+  /** The partition holding time {@code ts}, or null. */
+  private String holder(long ts) {
+    var rows = sql("SELECT name FROM events_partition_ranges WHERE (lo IS NULL OR lo <= " + ts + ")"
+      + " AND (hi IS NULL OR " + ts + " < hi)");
+    return rows.size() == 0 ? null : rows.iterator().next().getString(0);
+  }
+
+  /** The range of ts of a partition, MIN_VALUE / MAX_VALUE where unbounded. */
+  private long[] range(String name) {
+    Row row = sql("SELECT lo, hi FROM events_partition_ranges WHERE name = '" + name + "'").iterator().next();
+    return new long[] {row.getLong(0) == null ? Long.MIN_VALUE : row.getLong(0), row.getLong(1) == null ? Long.MAX_VALUE : row.getLong(1)};
+  }
+
+  private List<String> partitionNames() {
+    List<String> names = new ArrayList<>();
+    sql("SELECT name FROM events_partition_ranges ORDER BY lo NULLS FIRST").forEach(row -> names.add(row.getString(0)));
+    return names;
+  }
+
   private static List<String> ids(List<JsonObject> events) {
     return events.stream().map(e -> e.getString("event_id")).toList();
   }
@@ -122,9 +142,9 @@ class PostgresPartitionsTest {
     assertEquals((long) PgEventStore.SCHEMA_VERSION, number("SELECT MAX(version) FROM schema_version"));
     assertTrue(!exists("event_tags") && !exists("events_v1"), "the tables of version 1 are gone");
     assertEquals("p", sql("SELECT relkind FROM pg_class WHERE relname = 'events'").iterator().next().getString(0));
-    for (int d = 0; d < 3; d++) {
-      assertTrue(exists(partition(PgEventStore.day(t + d * DAY))), "partition of day " + d);
-    }
+    // 2023-11-14 to 16, years from any day this runs on: the year is one partition.
+    assertEquals(List.of("events_2023"), List.of(holder(t), holder(t + DAY), holder(t + 2 * DAY)).stream().distinct().toList());
+    assertEquals(3L, number("SELECT COUNT(*) FROM events_2023"));
     assertEquals(List.of("e3", "e2", "e1"), ids(await(store.query(EventQuery.all(10)))));
     JsonObject first = await(store.get("e1"));
     assertEquals(new JsonArray().add("x").add("y"), first.getJsonArray("tags"));
@@ -144,34 +164,46 @@ class PostgresPartitionsTest {
   }
 
   @Test
-  void partitionsAreMadeAheadAtOpenAndOnDemandForPastAndFutureDays() {
+  void daysNearNowGetTheirOwnPartitionsAndFarTimesCoarserOnesThatNeverMeetTheNearDays() {
     PgEventStore store = open();
     long today = PgEventStore.day(System.currentTimeMillis());
     for (long d = today; d <= today + 3; d++) {
       assertTrue(exists(partition(d)), "made ahead: " + partition(d));
     }
+    long nearPast = (today - PgEventStore.NEAR_DAYS) * DAY + 5;
+    long nearFuture = (today + 3 + PgEventStore.NEAR_DAYS) * DAY + 5;
     long past = (today - 40) * DAY + 5_000;
-    long future = (today + 30) * DAY + 7_000;
-    assertTrue(!exists(partition(today - 40)) && !exists(partition(today + 30)));
-    long[] seqs = await(store.insert(List.of(event("past", past), event("now", System.currentTimeMillis()),
-      event("future", future))));
-    assertEquals(3, Set.of(seqs[0], seqs[1], seqs[2]).size());
-    assertTrue(exists(partition(today - 40)) && exists(partition(today + 30)));
-    assertEquals(1L, number("SELECT COUNT(*) FROM " + partition(today - 40)));
+    long future = (today + 50) * DAY + 7_000;
+    long[] seqs = await(store.insert(List.of(event("near-past", nearPast), event("past", past),
+      event("now", System.currentTimeMillis()), event("near-future", nearFuture), event("future", future))));
+    assertEquals(5, Set.of(seqs[0], seqs[1], seqs[2], seqs[3], seqs[4]).size());
+    assertEquals(partition(today - PgEventStore.NEAR_DAYS), holder(nearPast));
+    assertEquals(partition(today + 3 + PgEventStore.NEAR_DAYS), holder(nearFuture));
+    for (long far : new long[] {past, future}) {
+      // A day, a month or a year, never holding a day of the near window.
+      long[] range = range(holder(far));
+      assertTrue(range[0] <= far && far < range[1], holder(far));
+      assertTrue(range[1] <= (today - PgEventStore.NEAR_DAYS) * DAY || range[0] >= (today + 4 + PgEventStore.NEAR_DAYS) * DAY,
+        holder(far) + " meets the near days");
+    }
     assertEquals(Event.formatTime(future), await(store.get("future")).getString("timestamp"));
     assertEquals(0L, number("SELECT COUNT(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
       + " WHERE i.inhparent = 'events'::regclass AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'"), "no DEFAULT partition");
 
     // Another node knows nothing of these days yet, and races for a new one.
     PgEventStore other = open();
-    List<Future<long[]>> both = List.of(store.insert(List.of(event("a-race", (today + 50) * DAY))),
-      other.insert(List.of(event("b-race", (today + 50) * DAY + 1))));
+    List<Future<long[]>> both = List.of(store.insert(List.of(event("a-race", (today + 9) * DAY))),
+      other.insert(List.of(event("b-race", (today + 9) * DAY + 1))));
     await(Future.all(both));
-    assertEquals(2L, number("SELECT COUNT(*) FROM " + partition(today + 50)));
+    assertEquals(2L, number("SELECT COUNT(*) FROM " + partition(today + 9)));
     // A node that still believes in a partition another node dropped makes it again.
-    assertEquals(1, await(other.deleteBefore((today - 39) * DAY, 100)));
-    assertTrue(!exists(partition(today - 40)));
+    String dropped = holder(past);
+    long end = range(dropped)[1];
+    long before = number("SELECT COUNT(*) FROM events WHERE ts < " + end);
+    assertEquals(before, (long) await(other.deleteBefore(end, 100)));
+    assertTrue(!exists(dropped));
     assertTrue(await(store.insert(List.of(event("late", past + 1))))[0] > 0);
+    assertEquals(dropped, holder(past + 1));
     assertEquals(List.of("late"), ids(await(store.query(new QueryParser(Set.of("akosha")).parse(new JsonObject()
       .put("start_time", Event.formatTime(past - 1000)).put("end_time", Event.formatTime(past + 1000)), 0)))));
     await(other.close());
@@ -209,6 +241,246 @@ class PostgresPartitionsTest {
     assertTrue(await(store.insert(List.of(event("five-0", (today - 5) * DAY))))[0] > 0, "a deleted id may be stored again");
     assertEquals(3L, await(store.health()).getLong("total_events"));
     assertEquals(3L, await(store.count(EventQuery.all(1))));
+    await(store.close());
+  }
+
+  /** Epoch ms of a UTC date and time, e.g. {@code 2100-06-15T00:00:00Z}. */
+  private static long at(String time) {
+    return Event.parseTime(time);
+  }
+
+  private String create(String time, String nearFirst, String nearLast) {
+    return sql("SELECT events_partition_create(" + at(time) + ", " + PgEventStore.day(at(nearFirst)) + ", "
+      + PgEventStore.day(at(nearLast)) + ")").iterator().next().getString(0);
+  }
+
+  @Test
+  void aMissingTimeGetsItsDayNearNowElseTheCoarsestFreeUnitAndTheCatchAllsOutside1970To2200() {
+    PgEventStore store = open();
+    String first = "2100-06-08T00:00:00Z";
+    String last = "2100-06-25T00:00:00Z";
+    assertEquals("events_21000616", create("2100-06-16T12:00:00Z", first, last), "a day of the near window");
+    assertEquals("events_210002", create("2100-02-03T00:00:00Z", first, last), "decade and year meet the near window");
+    assertNull(create("2100-02-20T00:00:00Z", first, last), "the month holds it already");
+    assertEquals("events_21000630", create("2100-06-30T00:00:00Z", first, last), "its month meets the near window");
+    assertEquals("events_2104", create("2104-05-05T00:00:00Z", first, last), "its decade meets the near window");
+    assertEquals("events_2150s", create("2150-01-01T00:00:00Z", first, last));
+    assertNull(create("2159-12-31T23:59:59.999Z", first, last), "the decade holds it");
+    assertEquals("events_before_1970", create("1969-12-31T23:59:59.999Z", first, last));
+    assertNull(create("0001-01-01T00:00:00Z", first, last));
+    assertEquals("events_1970s", create("1970-01-01T00:00:00Z", first, last));
+    assertEquals("events_from_2200", create("2200-01-01T00:00:00Z", first, last));
+    assertEquals("events_2190s", create("2199-12-31T23:59:59.999Z", first, last));
+    assertNull(create("9999-12-31T23:59:59.999Z", first, last));
+    // The near window moves on: a day of 2104 goes to the year made before, a day of a month
+    // already holding a day gets its own, and a decade with a day in it gets years.
+    assertNull(create("2104-05-06T00:00:00Z", "2104-05-01T00:00:00Z", "2104-05-18T00:00:00Z"), "into events_2104");
+    assertEquals("events_21000620", create("2100-06-20T00:00:00Z", "2101-01-01T00:00:00Z", "2101-01-18T00:00:00Z"));
+    assertEquals("events_210007", create("2100-07-05T00:00:00Z", "2101-01-01T00:00:00Z", "2101-01-18T00:00:00Z"));
+    assertEquals("events_210009", create("2100-09-05T00:00:00Z", "2101-01-01T00:00:00Z", "2101-01-18T00:00:00Z"));
+    assertEquals("events_2107", create("2107-03-05T00:00:00Z", "2130-01-01T00:00:00Z", "2130-01-18T00:00:00Z"));
+    // No two partitions overlap, and together they leave no hole between their ends.
+    List<long[]> ranges = new ArrayList<>();
+    for (String name : partitionNames()) {
+      ranges.add(range(name));
+    }
+    for (int i = 1; i < ranges.size(); i++) {
+      assertTrue(ranges.get(i - 1)[1] <= ranges.get(i)[0], "overlap at " + partitionNames().get(i));
+    }
+    await(store.close());
+  }
+
+  @Test
+  void aThousandEventsOnAThousandFarDaysMakeAFewPartitionsAndAllReadBack() {
+    PgEventStore store = open();
+    int before = partitionNames().size();
+    long today = PgEventStore.day(System.currentTimeMillis());
+    List<Event> events = new ArrayList<>();
+    List<Long> times = new ArrayList<>();
+    // Days from 1900 to 2300 (146 097 days), one in every 146, at varied hours; none near today.
+    long from = PgEventStore.day(at("1900-01-01T00:00:00Z"));
+    for (int i = 0; events.size() < 1000; i++) {
+      long d = from + i * 146L;
+      if (Math.abs(d - today) <= 30) {
+        d += 61;
+      }
+      long ts = d * DAY + (i % 24) * 3_600_000L + i;
+      times.add(ts);
+      events.add(event("far-" + i, ts));
+    }
+    assertEquals(1000, java.util.Arrays.stream(await(store.insert(events))).filter(seq -> seq > 0).count());
+    List<String> made = partitionNames();
+    // At most the two catch-alls, 23 decades, the other 9 years of today's decade, the other 11
+    // months of today's year (and of the next, near its end), and days of those months.
+    assertTrue(made.size() - before <= 2 + 23 + 9 + 22 + 31, "partitions made: " + (made.size() - before) + " " + made);
+    assertTrue(made.contains("events_before_1970") && made.contains("events_from_2200") && made.contains("events_2110s"), made.toString());
+    assertEquals(1000L, await(store.count(EventQuery.all(1))));
+    for (int i = 0; i < 1000; i += 37) {
+      assertEquals(Event.formatTime(times.get(i)), await(store.get("far-" + i)).getString("timestamp"));
+    }
+    QueryParser parser = new QueryParser(Set.of("akosha"));
+    String[][] spans = {{"1969-06-01T00:00:00Z", "1970-03-01T00:00:00Z"}, {"1990-01-01T00:00:00Z", "2000-01-01T00:00:00Z"},
+      {"2100-06-01T00:00:00Z", "2101-07-01T00:00:00Z"}, {"2199-01-01T00:00:00Z", "2200-06-01T00:00:00Z"},
+      {"1900-01-01T00:00:00Z", "2300-01-01T00:00:00Z"}};
+    for (String[] span : spans) {
+      long start = at(span[0]);
+      long end = at(span[1]);
+      Set<String> expected = new HashSet<>();
+      for (int i = 0; i < times.size(); i++) {
+        if (times.get(i) >= start && times.get(i) < end) {
+          expected.add("far-" + i);
+        }
+      }
+      assertTrue(!expected.isEmpty(), span[0]);
+      JsonObject range = new JsonObject().put("start_time", span[0]).put("end_time", span[1]).put("limit", 1000);
+      assertEquals(expected, new HashSet<>(ids(await(store.query(parser.parse(range, 0))))), span[0] + " to " + span[1]);
+      assertEquals((long) expected.size(), await(store.count(parser.parse(range, 0))));
+    }
+    await(store.close());
+  }
+
+  @Test
+  void timesFromYearOneToTheLastMillisecondAreStoredAndReadBack() {
+    PgEventStore store = open();
+    String[] wire = {"0001-01-01T00:00:00.000Z", "1969-12-31T23:59:59.999Z", "1970-01-01T00:00:00.000Z",
+      "2199-12-31T23:59:59.999Z", "2200-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z", "+12332-03-21T05:20:00.000Z",
+      Event.formatTime(Long.MAX_VALUE)};
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < wire.length; i++) {
+      events.add(event("edge-" + i, at(wire[i])));
+    }
+    await(store.insert(events));
+    for (int i = 0; i < wire.length; i++) {
+      assertEquals(wire[i], await(store.get("edge-" + i)).getString("timestamp"));
+    }
+    assertEquals("events_before_1970", holder(at(wire[0])));
+    assertEquals("events_before_1970", holder(at(wire[1])));
+    assertEquals("events_1970s", holder(at(wire[2])));
+    assertEquals("events_2190s", holder(at(wire[3])));
+    assertEquals("events_from_2200", holder(Long.MAX_VALUE));
+    assertEquals(4L, number("SELECT COUNT(*) FROM events_from_2200"));
+    assertEquals(List.of("edge-7", "edge-6", "edge-5", "edge-4"), ids(await(store.query(new QueryParser(Set.of("akosha"))
+      .parse(new JsonObject().put("start_time", "2200-01-01T00:00:00Z"), 0)))));
+    await(store.close());
+  }
+
+  @Test
+  void twoNodesRacingForOverlappingRangesNeverFailACommit() {
+    PgEventStore a = open();
+    PgEventStore b = open();
+    List<Future<long[]>> commits = new ArrayList<>();
+    // Each round both nodes send days of one decade at once, one from its start, the other from
+    // its end: the decade, years, months and days they would make overlap.
+    for (int round = 0; round < 6; round++) {
+      long start = PgEventStore.day(at((2110 + round * 10) + "-01-01T00:00:00Z"));
+      List<Event> left = new ArrayList<>();
+      List<Event> right = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        left.add(event("l-" + round + "-" + i, (start + i * 29L) * DAY));
+        right.add(event("r-" + round + "-" + i, (start + 3651 - i * 31L) * DAY));
+      }
+      commits.add(a.insert(left));
+      commits.add(b.insert(right));
+    }
+    await(Future.all(commits));
+    assertEquals(480L, await(a.count(EventQuery.all(1))));
+    assertEquals(480L, number("SELECT COUNT(*) FROM event_ids"));
+    List<String> names = partitionNames();
+    for (int round = 0; round < 6; round++) {
+      assertTrue(names.contains("events_" + (2110 + round * 10) + "s"), names.toString());
+    }
+    await(a.close());
+    await(b.close());
+  }
+
+  @Test
+  void retentionThroughAYearPartitionDeletesExactlyTheEventsBeforeTheCutoff() {
+    PgEventStore store = open();
+    int year = java.time.LocalDate.ofEpochDay(PgEventStore.day(System.currentTimeMillis())).getYear();
+    // A year of today's decade at least two years away: the decade holds the days made ahead, so
+    // that year is one partition.
+    int far = year - 3 >= year / 10 * 10 ? year - 3 : year + 3;
+    long cutoff = at(far + "-07-01T00:00:00Z");
+    List<Event> events = new ArrayList<>();
+    String[] times = {"0001-01-01T00:00:00Z", "1969-05-05T00:00:00Z", far + "-01-01T00:00:00Z", far + "-02-03T10:00:00Z",
+      far + "-06-30T23:59:59.999Z", far + "-07-01T00:00:00Z", far + "-12-31T23:59:59.999Z", "2150-05-05T00:00:00Z",
+      "2300-01-01T00:00:00Z"};
+    for (int i = 0; i < times.length; i++) {
+      events.add(event("r-" + i, at(times[i]), "t"));
+    }
+    events.add(event("now", System.currentTimeMillis(), "t"));
+    await(store.insert(events));
+    assertEquals("events_" + far, holder(at(far + "-03-01T00:00:00Z")));
+    Set<String> kept = new HashSet<>();
+    for (Event e : events) {
+      if (e.timestamp() >= cutoff) {
+        kept.add(e.eventId());
+      }
+    }
+    int deleted = events.size() - kept.size();
+    assertEquals(deleted, await(Retention.deleteAll(vertx, store, cutoff, 2)));
+    assertTrue(!exists("events_before_1970"), "a partition wholly before the cutoff is dropped");
+    assertTrue(exists("events_" + far), "the year holding the cutoff stays");
+    assertEquals(kept, new HashSet<>(ids(await(store.query(EventQuery.all(100))))));
+    assertEquals((long) kept.size(), await(store.health()).getLong("total_events"));
+    assertEquals((long) kept.size(), number("SELECT COUNT(*) FROM event_ids"));
+    assertEquals(0, await(store.deleteBefore(cutoff, 2)));
+    assertTrue(await(store.insert(List.of(event("r-1", at("1969-05-05T00:00:00Z")))))[0] > 0, "a deleted id may come again");
+    assertEquals((long) kept.size() + 1, await(store.count(EventQuery.all(1))));
+    await(store.close());
+  }
+
+  @Test
+  void aPartitionMadeForFutureTimesIsSplitIntoDaysOnceTheNearWindowReachesIt() {
+    PgEventStore store = open();
+    // As if this month had been made as one partition back when a client sent a time in it ahead.
+    LocalDate today = LocalDate.ofEpochDay(PgEventStore.day(System.currentTimeMillis()));
+    LocalDate monthStart = today.withDayOfMonth(1);
+    long first = monthStart.toEpochDay() * DAY;
+    long end = monthStart.plusMonths(1).toEpochDay() * DAY;
+    for (String name : partitionNames()) {
+      sql("DROP TABLE " + name);
+    }
+    String month = "events_" + monthStart.format(DateTimeFormatter.ofPattern("yyyyMM"));
+    sql("CREATE TABLE " + month + " PARTITION OF events FOR VALUES FROM (" + first + ") TO (" + end + ")");
+    List<Event> events = List.of(event("start", first), event("today", today.toEpochDay() * DAY + 1000),
+      event("end", end - 1));
+    long[] seqs = await(store.insert(events));
+    assertEquals(month, holder(today.toEpochDay() * DAY));
+    long nearFirst = today.toEpochDay() - PgEventStore.NEAR_DAYS;
+    long nearLast = today.toEpochDay() + 3 + PgEventStore.NEAR_DAYS;
+    assertEquals(-1L, number("SELECT events_partition_split('" + month + "', " + nearFirst + ", " + nearLast + ", 2)"),
+      "one holding too many events stays");
+    assertTrue(exists(month));
+
+    PgEventStore other = open();
+    assertTrue(!exists(month), "split at open");
+    for (long d = today.toEpochDay(); d <= today.toEpochDay() + 3; d++) {
+      assertEquals(partition(d), holder(d * DAY));
+    }
+    for (String name : partitionNames()) {
+      long[] range = range(name);
+      assertTrue(range[1] <= nearFirst * DAY || range[0] >= (nearLast + 1) * DAY || range[1] - range[0] == DAY,
+        name + " meets the near window");
+    }
+    for (int i = 0; i < events.size(); i++) {
+      assertEquals(events.get(i).timestamp(), Event.parseTime(await(other.get(events.get(i).eventId())).getString("timestamp")));
+      assertEquals(seqs[i], number("SELECT seq FROM events WHERE event_id = '" + events.get(i).eventId() + "'"));
+    }
+    assertEquals(3L, await(other.health()).getLong("total_events"));
+    assertEquals(List.of("today", "end"), ids(await(other.after("start", EventQuery.all(1), 10))));
+    // The node that still knows the month finds the partitions again, and makes one for a day of
+    // the month that none holds now.
+    long later = end - 2;
+    for (long d = first / DAY + 1; d < end / DAY - 1; d++) {
+      if (d < nearFirst || d > nearLast) {
+        later = d * DAY;
+      }
+    }
+    assertTrue(await(store.insert(List.of(event("later", later))))[0] > 0);
+    assertNotNull(holder(later));
+    assertEquals(4L, await(other.count(EventQuery.all(1))));
+    await(other.close());
     await(store.close());
   }
 

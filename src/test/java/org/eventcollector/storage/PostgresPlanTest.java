@@ -72,7 +72,8 @@ class PostgresPlanTest {
   static String fill(long firstDay, int rows) {
     long start = firstDay * DAY;
     long step = 10 * DAY / rows;
-    return "SELECT events_partition_create(d) FROM generate_series(" + firstDay + "::bigint, " + (firstDay + 9) + "::bigint) d;"
+    return "SELECT events_partition_create(d * " + DAY + ", " + firstDay + ", " + (firstDay + 9) + ")"
+      + " FROM generate_series(" + firstDay + "::bigint, " + (firstDay + 9) + "::bigint) d;"
       + " INSERT INTO events (seq, event_id, ts, source_system, event_type, severity, title, description, correlation_id,"
       + " source_component, duration_ms, data, tags, metadata, exact)"
       + " SELECT g, 'id-' || g, " + start + " + g * " + step + ","

@@ -125,11 +125,24 @@ class PostgresStreamOrderTest {
    */
   private List<String> followWhileWriting() throws Exception {
     node.ingest(event("origin"));
+    List<String> received = new CopyOnWriteArrayList<>();
+    AtomicInteger sent = new AtomicInteger();
     List<CompletableFuture<Void>> writers = new ArrayList<>();
     for (int w = 0; w < WRITERS; w++) {
       int writer = w;
       writers.add(CompletableFuture.runAsync(() -> {
         for (int b = 0; b < BATCHES; b++) {
+          // Writing keeps at most 200 events ahead of the client, so that it resumes many times
+          // while writes go on, however fast the machine.
+          long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+          while (sent.get() - received.size() > 200 && System.nanoTime() < wait) {
+            try {
+              Thread.sleep(5);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              return;
+            }
+          }
           JsonArray batch = new JsonArray();
           for (int i = 0; i < BATCH; i++) {
             batch.add(event("w" + writer + "-" + (b * BATCH + i)));
@@ -138,6 +151,7 @@ class PostgresStreamOrderTest {
           if (response.status() != 201) {
             throw new AssertionError("batch refused: " + response);
           }
+          sent.addAndGet(BATCH);
         }
       }, threads));
     }
@@ -150,7 +164,6 @@ class PostgresStreamOrderTest {
       }
     });
     int total = WRITERS * BATCHES * BATCH;
-    List<String> received = new CopyOnWriteArrayList<>();
     String last = "origin";
     int sessions = 0;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
