@@ -47,6 +47,8 @@ final class PlainPg implements AutoCloseable {
   static final long DAY = 86_400_000L;
   /** The key of the advisory lock the store takes to create partitions ({@code PgEventStore.PARTITION_LOCK}). */
   static final long PARTITION_LOCK = 0x4543_5041_5254_4954L;
+  /** The store's {@code PgEventStore.NEAR_DAYS}. */
+  static final long NEAR_DAYS = 7;
   /** The tables a stored event has rows in, in the order the store writes them; those the schema has. */
   private static final List<String> TABLES = List.of("event_ids", "events", "event_tags");
 
@@ -103,18 +105,24 @@ final class PlainPg implements AutoCloseable {
   /**
    * Makes sure {@code events} has a partition for each of {@code days} (since 1970-01-01, UTC), as
    * the store does before a commit: in a transaction of its own under the store's advisory lock,
-   * through the schema's {@code events_partition_create}, which leaves existing ones alone.
+   * through the schema's {@code events_partition_create} with the store's near window (days from
+   * {@link #NEAR_DAYS} before today to as many after the last one made ahead get a partition of
+   * their own), which leaves a time that a partition holds already alone.
    */
   private void createPartitions(Set<Long> days) throws Exception {
-    Long[] missing = days.stream().filter(d -> !partitionDays.contains(d)).sorted().toArray(Long[]::new);
+    Long[] missing = days.stream().filter(d -> !partitionDays.contains(d)).sorted().map(d -> d * DAY).toArray(Long[]::new);
     if (missing.length == 0) {
       return;
     }
+    long today = Math.floorDiv(System.currentTimeMillis(), DAY);
+    long ahead = Math.max(0, Config.integer(Defaults.config(), ConfigKeys.Storage.PG_PARTITIONS_AHEAD, 3));
     Load.await(pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)")
       .execute(Tuple.of(PARTITION_LOCK))
-      .compose(r -> conn.preparedQuery("SELECT events_partition_create(d) FROM unnest($1::bigint[]) AS d")
-        .execute(Tuple.of((Object) missing)))), 120);
-    partitionDays.addAll(List.of(missing));
+      .compose(r -> conn.preparedQuery("SELECT events_partition_create(t, $2, $3) FROM unnest($1::bigint[]) AS t")
+        .execute(Tuple.of(missing, today - NEAR_DAYS, today + ahead + NEAR_DAYS)))), 120);
+    for (Long t : missing) {
+      partitionDays.add(t / DAY);
+    }
   }
 
   /**

@@ -236,6 +236,28 @@ class PostgresPlanTest {
     assertEquals("task " + md5("12345"), await(store.get("id-12345")).getString("title"));
   }
 
+  @Test
+  void theStoresConnectionsPlanEveryExecutionOfASearchForItsOwnTerms() {
+    // A generic plan cannot know how common a term is; over a large table it takes the trigram
+    // index for every term and sorts all matches (see README, PostgreSQL, "Plans").
+    assertEquals("force_custom_plan", await(store.pool().query("SHOW plan_cache_mode").execute()).iterator().next()
+      .getString(0));
+    EventQuery query = parser.parse(new JsonObject().put("search", md5("12345").substring(0, 12)).put("limit", 100),
+      System.currentTimeMillis());
+    PgFilter where = PgFilter.of(query);
+    String text = PgEventStore.pageText(query, where);
+    Row plans = await(store.pool().withConnection(conn -> {
+      io.vertx.core.Future<?> runs = io.vertx.core.Future.succeededFuture();
+      for (int i = 0; i < 7; i++) {
+        runs = runs.compose(v -> conn.preparedQuery(text).execute(Tuple.from(where.params)));
+      }
+      return runs.compose(v -> conn.preparedQuery("SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+        + " WHERE statement = $1").execute(Tuple.of(text)));
+    })).iterator().next();
+    assertEquals(0L, plans.getLong(0), "generic plans");
+    assertEquals(7L, plans.getLong(1), "custom plans");
+  }
+
   private static String md5(String text) {
     try {
       byte[] digest = java.security.MessageDigest.getInstance("MD5").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
