@@ -91,6 +91,9 @@ class PlainPgTest {
     assertEquals(2, number("SELECT COUNT(DISTINCT ts / 86400000) FROM events"));
     assertEquals(0, number("SELECT COUNT(*) FROM events e JOIN pg_class c ON c.oid = e.tableoid"
       + " WHERE c.relname <> 'events_' || to_char(DATE '1970-01-01' + (e.ts / 86400000)::int, 'YYYYMMDD')"));
+    // Vacuumed: index-only scans need not wait for autovacuum.
+    assertEquals(0, number("SELECT COUNT(*) FROM pg_stat_user_tables s WHERE s.relid IN (SELECT DISTINCT tableoid FROM events)"
+      + " AND s.last_vacuum IS NULL"));
     // Every partition got each index of events back, not only the partitioned table.
     long perTable = number("SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'events'");
     assertEquals(0, number("SELECT COUNT(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
