@@ -44,10 +44,10 @@ import java.util.regex.Pattern;
 
 /**
  * PostgreSQL through vertx-pg-client. Any number of collector nodes may write to one database at
- * once: every commit first locks the single row of {@code commit_clock}, then hands positions
- * ({@code seq}) to the ids that are new, so positions follow commit order across all writers, have
- * no gap (the next stored position is always the last plus one), and a reader that sees a position
- * has already seen every smaller one. Events live in partitions by ranges of {@code ts}: one per UTC
+ * once: every commit ({@code events_commit} in V2.sql, one statement) first locks the single row of
+ * {@code commit_clock}, then hands positions ({@code seq}) to the ids that are new, so positions
+ * follow commit order across all writers, have no gap (the next stored position is always the last
+ * plus one), and a reader that sees a position has already seen every smaller one. Events live in partitions by ranges of {@code ts}: one per UTC
  * day near now, coarser (month, year, decade, two catch-alls) for times far from it, so that the
  * times clients send bound the number of partitions (see {@code events_partition_create} in V2.sql).
  */

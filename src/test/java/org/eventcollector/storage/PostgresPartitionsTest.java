@@ -578,6 +578,25 @@ class PostgresPartitionsTest {
     await(store.close());
   }
 
+  @Test
+  void aCommitIntoAPartitionDroppedBehindTheNodesBackMakesItAgainAndKeepsThePositionsGapless() {
+    PgEventStore store = open();
+    long now = System.currentTimeMillis();
+    assertEquals(1L, await(store.insert(List.of(event("before", now))))[0]);
+    // Another node's retention dropped today's partition; this node still knows it.
+    String today = holder(now);
+    sql("DELETE FROM event_ids");
+    sql("DROP TABLE " + today);
+    sql("UPDATE commit_clock SET total_events = 0");
+    long[] seqs = await(store.insert(List.of(event("after", now), event("later", now + 1))));
+    assertEquals(2L, seqs[0], "the failed attempt gave its positions back");
+    assertEquals(3L, seqs[1]);
+    assertEquals(today, holder(now));
+    assertEquals(List.of(2L, 3L), numbers("SELECT seq FROM events ORDER BY seq"));
+    assertEquals(2L, number("SELECT total_events FROM commit_clock"));
+    await(store.close());
+  }
+
   private List<Long> numbers(String text) {
     List<Long> numbers = new ArrayList<>();
     sql(text).forEach(row -> numbers.add(row.getLong(0)));
