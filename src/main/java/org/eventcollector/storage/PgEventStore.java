@@ -47,9 +47,10 @@ import java.util.regex.Pattern;
  * once: every commit ({@code events_commit} in V2.sql, one statement) first locks the single row of
  * {@code commit_clock}, then hands positions ({@code seq}) to the ids that are new, so positions
  * follow commit order across all writers, have no gap (the next stored position is always the last
- * plus one), and a reader that sees a position has already seen every smaller one. Events live in partitions by ranges of {@code ts}: one per UTC
- * day near now, coarser (month, year, decade, two catch-alls) for times far from it, so that the
- * times clients send bound the number of partitions (see {@code events_partition_create} in V2.sql).
+ * plus one), and a reader that sees a position has already seen every smaller one. Events live in
+ * partitions by ranges of {@code ts}: one per UTC day near now, coarser (month, year, decade, two
+ * catch-alls) for times far from it, so that the times clients send bound the number of partitions
+ * (see {@code events_partition_create} in V2.sql).
  */
 final class PgEventStore implements EventStore {
 
@@ -452,7 +453,8 @@ final class PgEventStore implements EventStore {
    * outside any explicit transaction: PostgreSQL commits it before answering (the client completes
    * a query on ReadyForQuery, sent after the commit), so the clock row is held for the function and
    * the flush of the commit only, with no round trip to this node in between. With the outbox, its
-   * rows follow in the same transaction.
+   * rows follow in the same transaction. The clock row is the first lock the function takes, as in
+   * retention, so the two never deadlock.
    */
   private Future<long[]> commit(List<Event> events, List<Integer> firsts) {
     Tuple args = commitArgs(events, firsts);
