@@ -167,3 +167,50 @@ CREATE INDEX events_tags ON events USING gin (tags);
 -- Title and description joined by a line feed: a search term never holds whitespace, so it occurs
 -- in the joined text exactly when it occurs in one of the two.
 CREATE INDEX events_text_trgm ON events USING gin ((title || E'\n' || description) gin_trgm_ops);
+-- One commit of one writer, in one statement. It takes the commit clock row (waiting for the
+-- commit holding it to end), stores those of the events whose ids no commit stored before, with the
+-- positions that follow the clock in the order of the arrays, moves the clock past them, and answers
+-- the ids stored and their positions. The arrays hold one element per event, each id once; tag_lists
+-- holds each event's tags as a JSON array of text. Every statement of this (VOLATILE) function takes
+-- a snapshot of its own when it starts: the probe of event_ids, which runs once the clock row is
+-- held, therefore sees every commit that held it before (each ended before releasing it), and the
+-- row numbers are the positions of exactly the new ids. ON CONFLICT only guards; were it ever to drop
+-- a row, the check below fails the commit rather than leave a gap.
+CREATE FUNCTION events_commit(ids TEXT[], times BIGINT[], systems TEXT[], types TEXT[], severities INTEGER[],
+    titles TEXT[], descriptions TEXT[], correlations TEXT[], components TEXT[], durations BIGINT[], datas TEXT[],
+    tag_lists TEXT[], metadatas TEXT[], exacts TEXT[])
+  RETURNS TABLE (stored_id TEXT, stored_seq BIGINT)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  clock BIGINT;
+  new_ids TEXT[];
+  new_seqs BIGINT[];
+  n INTEGER;
+BEGIN
+  SELECT c.last_seq INTO clock FROM commit_clock c WHERE c.id = 1 FOR UPDATE;
+  WITH claimed AS (
+    INSERT INTO event_ids AS x (event_id, ts, seq)
+      SELECT i.id, i.t, clock + row_number() OVER (ORDER BY i.n)
+      FROM unnest(ids, times) WITH ORDINALITY AS i(id, t, n)
+      WHERE NOT EXISTS (SELECT 1 FROM event_ids y WHERE y.event_id = i.id)
+      ON CONFLICT (event_id) DO NOTHING RETURNING x.event_id, x.seq),
+  stored AS (
+    INSERT INTO events (seq, event_id, ts, source_system, event_type, severity, title, description, correlation_id,
+        source_component, duration_ms, data, tags, metadata, exact)
+      SELECT c.seq, u.id, u.t, u.sys, u.typ, u.sev, u.tit, u.des, u.cor, u.com, u.dur, u.dat,
+        ARRAY(SELECT g FROM json_array_elements_text(u.tgs::json) WITH ORDINALITY AS a(g, k) ORDER BY k),
+        u.met, u.exa
+      FROM claimed c JOIN unnest(ids, times, systems, types, severities, titles, descriptions, correlations, components,
+          durations, datas, tag_lists, metadatas, exacts)
+        AS u(id, t, sys, typ, sev, tit, des, cor, com, dur, dat, tgs, met, exa) ON u.id = c.event_id)
+  SELECT array_agg(c.event_id ORDER BY c.seq), array_agg(c.seq ORDER BY c.seq) INTO new_ids, new_seqs FROM claimed c;
+  n := coalesce(cardinality(new_seqs), 0);
+  IF n > 0 THEN
+    IF new_seqs[n] <> clock + n THEN
+      RAISE EXCEPTION 'positions would leave a gap after %', clock;
+    END IF;
+    UPDATE commit_clock SET last_seq = last_seq + n, total_events = total_events + n WHERE id = 1;
+  END IF;
+  RETURN QUERY SELECT * FROM unnest(new_ids, new_seqs);
+END
+$$;

@@ -10,6 +10,7 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
@@ -43,12 +44,13 @@ import java.util.regex.Pattern;
 
 /**
  * PostgreSQL through vertx-pg-client. Any number of collector nodes may write to one database at
- * once: every commit first locks the single row of {@code commit_clock}, then hands positions
- * ({@code seq}) to the ids that are new, so positions follow commit order across all writers, have
- * no gap (the next stored position is always the last plus one), and a reader that sees a position
- * has already seen every smaller one. Events live in partitions by ranges of {@code ts}: one per UTC
- * day near now, coarser (month, year, decade, two catch-alls) for times far from it, so that the
- * times clients send bound the number of partitions (see {@code events_partition_create} in V2.sql).
+ * once: every commit ({@code events_commit} in V2.sql, one statement) first locks the single row of
+ * {@code commit_clock}, then hands positions ({@code seq}) to the ids that are new, so positions
+ * follow commit order across all writers, have no gap (the next stored position is always the last
+ * plus one), and a reader that sees a position has already seen every smaller one. Events live in
+ * partitions by ranges of {@code ts}: one per UTC day near now, coarser (month, year, decade, two
+ * catch-alls) for times far from it, so that the times clients send bound the number of partitions
+ * (see {@code events_partition_create} in V2.sql).
  */
 final class PgEventStore implements EventStore {
 
@@ -74,24 +76,11 @@ final class PgEventStore implements EventStore {
   static final String COLUMNS = "seq, event_id, ts, source_system, event_type, severity, title, description, "
     + "correlation_id, source_component, duration_ms, data, tags, metadata, exact";
   private static final String LOCK_CLOCK = "SELECT last_seq FROM commit_clock WHERE id = 1 FOR UPDATE";
-  // Only the commit holding the clock row inserts here, so NOT EXISTS sees every id stored before
-  // and the row numbers are the positions of exactly the new ids; ON CONFLICT only guards.
-  private static final String CLAIM_IDS = "INSERT INTO event_ids (event_id, ts, seq)"
-    + " SELECT i.event_id, i.ts, $3::bigint + row_number() OVER (ORDER BY i.n)"
-    + " FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS i(event_id, ts, n)"
-    + " WHERE NOT EXISTS (SELECT 1 FROM event_ids x WHERE x.event_id = i.event_id)"
-    + " ON CONFLICT (event_id) DO NOTHING RETURNING event_id, seq";
-  private static final String INSERT_EVENTS = "INSERT INTO events (" + COLUMNS + ")"
-    + " SELECT u.seq, u.event_id, u.ts, u.source_system, u.event_type, u.severity, u.title, u.description,"
-    + " u.correlation_id, u.source_component, u.duration_ms, u.data,"
-    + " ARRAY(SELECT t FROM json_array_elements_text(u.tags::json) WITH ORDINALITY AS x(t, n) ORDER BY n),"
-    + " u.metadata, u.exact"
-    + " FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[],"
-    + " $9::text[], $10::text[], $11::bigint[], $12::text[], $13::text[], $14::text[], $15::text[])"
-    + " AS u(seq, event_id, ts, source_system, event_type, severity, title, description, correlation_id,"
-    + " source_component, duration_ms, data, tags, metadata, exact)";
-  private static final String ADVANCE_CLOCK = "UPDATE commit_clock SET last_seq = last_seq + $1,"
-    + " total_events = total_events + $1 WHERE id = 1";
+  // The whole commit in one statement (events_commit in V2.sql): the clock row, the new ids and
+  // their positions, the events, the clock.
+  static final String COMMIT_EVENTS = "SELECT stored_id, stored_seq FROM events_commit($1::text[], $2::bigint[],"
+    + " $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[],"
+    + " $12::text[], $13::text[], $14::text[])";
   private static final String ADD_TOTAL = "UPDATE commit_clock SET total_events = total_events + $1 WHERE id = 1";
   private static final String CREATE_PARTITIONS = "SELECT events_partition_create(t, $2, $3) FROM unnest($1::bigint[]) AS t";
   private static final String PARTITIONS = "SELECT name, lo, hi FROM events_partition_ranges";
@@ -458,63 +447,53 @@ final class PgEventStore implements EventStore {
     return e instanceof PgException pg && "23514".equals(pg.getSqlState()) && String.valueOf(pg.getMessage()).contains("no partition");
   }
 
-  /** One transaction: the clock row, the new ids and their positions, the events, the clock. */
+  /**
+   * One transaction: {@code events_commit} takes the clock row, stores the events whose ids are new
+   * and moves the clock, all on the server. Without the outbox it is the only statement, run
+   * outside any explicit transaction: PostgreSQL commits it before answering (the client completes
+   * a query on ReadyForQuery, sent after the commit), so the clock row is held for the function and
+   * the flush of the commit only, with no round trip to this node in between. With the outbox, its
+   * rows follow in the same transaction. The clock row is the first lock the function takes, as in
+   * retention, so the two never deadlock.
+   */
   private Future<long[]> commit(List<Event> events, List<Integer> firsts) {
-    long[] seqs = new long[events.size()];
-    Arrays.fill(seqs, -1);
-    // Locking the clock row first serialises commits of every writer until this transaction ends,
-    // so the positions taken here follow those of every commit already visible and precede those
-    // of every later commit, and retention (which locks it first too) never deadlocks with it.
-    return pool.withTransaction(conn -> conn.query(LOCK_CLOCK).execute()
-      .compose(clock -> claimIds(conn, events, firsts, clock.iterator().next().getLong(0), seqs))
-      .compose(fresh -> insertEvents(conn, events, fresh, seqs).map(fresh))
-      .compose(fresh -> fresh.isEmpty() ? Future.succeededFuture()
-        : conn.preparedQuery(ADVANCE_CLOCK).execute(Tuple.of((long) fresh.size())))
-      .compose(v -> outbox == null ? Future.succeededFuture() : outbox.enqueue(conn, events, seqs))
-      .map(v -> seqs));
+    Tuple args = commitArgs(events, firsts);
+    Future<RowSet<Row>> stored = outbox == null ? pool.preparedQuery(COMMIT_EVENTS).execute(args)
+      : pool.withTransaction(conn -> conn.preparedQuery(COMMIT_EVENTS).execute(args)
+        .compose(rows -> positions(events, firsts, rows)
+          .compose(seqs -> outbox.enqueue(conn, events, seqs)).map(rows)));
+    return stored.compose(rows -> positions(events, firsts, rows));
   }
 
   /**
-   * Inserts the ids into {@code event_ids}; those stored before (by any node) are left out and keep
-   * -1. Answers the indexes of the new events, whose positions follow {@code last} without a gap.
+   * The positions of {@code events} from the rows of {@code events_commit}: -1 for those stored
+   * before (by any node) and for repeats of an id in the batch; the new ones follow each other
+   * without a gap in batch order.
    */
-  private Future<List<Integer>> claimIds(SqlConnection conn, List<Event> events, List<Integer> firsts, long last,
-                                         long[] seqs) {
-    String[] ids = new String[firsts.size()];
-    Long[] ts = new Long[firsts.size()];
-    for (int k = 0; k < firsts.size(); k++) {
-      Event e = events.get(firsts.get(k));
-      ids[k] = e.eventId();
-      ts[k] = e.timestamp();
+  private static Future<long[]> positions(List<Event> events, List<Integer> firsts, RowSet<Row> rows) {
+    long[] seqs = new long[events.size()];
+    Arrays.fill(seqs, -1);
+    Map<String, Long> claimed = new HashMap<>();
+    for (Row row : rows) {
+      claimed.put(row.getString(0), row.getLong(1));
     }
-    return conn.preparedQuery(CLAIM_IDS).execute(Tuple.of(ids, ts, last)).compose(rows -> {
-      Map<String, Long> claimed = new HashMap<>();
-      for (Row row : rows) {
-        claimed.put(row.getString(0), row.getLong(1));
-      }
-      List<Integer> fresh = new ArrayList<>(claimed.size());
-      long expected = last;
-      for (int index : firsts) {
-        Long seq = claimed.get(events.get(index).eventId());
-        if (seq != null) {
-          if (seq != ++expected) {
-            return Future.failedFuture(new IllegalStateException("positions would leave a gap at " + expected));
-          }
-          seqs[index] = seq;
-          fresh.add(index);
+    long expected = -1;
+    for (int index : firsts) {
+      Long seq = claimed.get(events.get(index).eventId());
+      if (seq != null) {
+        if (expected >= 0 && seq != expected) {
+          return Future.failedFuture(new IllegalStateException("positions would leave a gap at " + expected));
         }
+        seqs[index] = seq;
+        expected = seq + 1;
       }
-      return Future.succeededFuture(fresh);
-    });
+    }
+    return Future.succeededFuture(seqs);
   }
 
-  /** The new events in one multi-row statement: one array per column, unnested by the server. */
-  private Future<Void> insertEvents(SqlConnection conn, List<Event> events, List<Integer> fresh, long[] seqs) {
-    int n = fresh.size();
-    if (n == 0) {
-      return Future.succeededFuture();
-    }
-    Long[] seq = new Long[n];
+  /** The arguments of {@code events_commit}: one array per column, one element per id of the batch. */
+  static Tuple commitArgs(List<Event> events, List<Integer> firsts) {
+    int n = firsts.size();
     String[] eventId = new String[n];
     Long[] ts = new Long[n];
     String[] system = new String[n];
@@ -530,9 +509,7 @@ final class PgEventStore implements EventStore {
     String[] metadata = new String[n];
     String[] exact = new String[n];
     for (int k = 0; k < n; k++) {
-      int index = fresh.get(k);
-      Event e = events.get(index);
-      seq[k] = seqs[index];
+      Event e = events.get(firsts.get(k));
       eventId[k] = e.eventId();
       ts[k] = e.timestamp();
       system[k] = e.sourceSystem();
@@ -548,8 +525,8 @@ final class PgEventStore implements EventStore {
       metadata[k] = e.metadata().encode();
       exact[k] = exact(e);
     }
-    return conn.preparedQuery(INSERT_EVENTS).execute(Tuple.from(new Object[] {seq, eventId, ts, system, type, severity,
-      title, description, correlation, component, duration, data, tags, metadata, exact})).mapEmpty();
+    return Tuple.from(new Object[] {eventId, ts, system, type, severity, title, description, correlation, component,
+      duration, data, tags, metadata, exact});
   }
 
   @Override

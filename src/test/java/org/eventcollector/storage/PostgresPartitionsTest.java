@@ -6,10 +6,12 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.config.Defaults;
@@ -529,6 +531,88 @@ class PostgresPartitionsTest {
     assertEquals(886L, await(a.insert(List.of(event("next", now))))[0], "the next position is the last plus one");
     await(a.close());
     await(b.close());
+  }
+
+  @Test
+  void aCommitWaitingForTheClockSeesTheIdsCommittedBeforeItAndTakesBackRolledBackPositions() {
+    PgEventStore store = open();
+    long now = System.currentTimeMillis();
+    assertEquals(1L, await(store.insert(List.of(event("first", now))))[0]);
+    PgConnectOptions options = PgConnectOptions.fromUri(url).setPassword(PostgresServer.PASSWORD);
+
+    // Another writer holds the clock row in an open transaction that stores x and y (positions 2
+    // and 3); this node's commit of y and z must wait for it, then see y as stored.
+    SqlConnection holder = await(PgConnection.connect(vertx, options));
+    await(holder.query("BEGIN").execute());
+    RowSet<Row> held = await(holder.preparedQuery(PgEventStore.COMMIT_EVENTS)
+      .execute(PgEventStore.commitArgs(List.of(event("x", now), event("y", now)), List.of(0, 1))));
+    assertEquals(2, held.size());
+    Future<long[]> waiting = store.insert(List.of(event("y", now), event("z", now)));
+    awaitCommitsWaitingForTheClock(1);
+    assertTrue(!waiting.isComplete(), "the commit waits for the clock row");
+    await(holder.query("COMMIT").execute());
+    long[] seqs = await(waiting);
+    assertEquals(-1L, seqs[0], "y was committed by the writer before: a duplicate");
+    assertEquals(4L, seqs[1], "z follows the positions of the writer before");
+
+    // The same, but the writer holding the clock rolls back: its positions 5 and 6 and its id r2
+    // are free again, so the waiting commit stores r2 and w at 5 and 6.
+    await(holder.query("BEGIN").execute());
+    await(holder.preparedQuery(PgEventStore.COMMIT_EVENTS)
+      .execute(PgEventStore.commitArgs(List.of(event("r1", now), event("r2", now)), List.of(0, 1))));
+    waiting = store.insert(List.of(event("r2", now), event("w", now)));
+    awaitCommitsWaitingForTheClock(1);
+    await(holder.query("ROLLBACK").execute());
+    seqs = await(waiting);
+    assertEquals(5L, seqs[0]);
+    assertEquals(6L, seqs[1]);
+    await(holder.close());
+
+    List<String> order = new ArrayList<>();
+    sql("SELECT event_id FROM events ORDER BY seq").forEach(row -> order.add(row.getString(0)));
+    assertEquals(List.of("first", "x", "y", "z", "r2", "w"), order);
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), numbers("SELECT seq FROM events ORDER BY seq"));
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), numbers("SELECT seq FROM event_ids ORDER BY seq"));
+    assertEquals(6L, number("SELECT last_seq FROM commit_clock"));
+    assertEquals(6L, number("SELECT total_events FROM commit_clock"));
+    await(store.close());
+  }
+
+  @Test
+  void aCommitIntoAPartitionDroppedBehindTheNodesBackMakesItAgainAndKeepsThePositionsGapless() {
+    PgEventStore store = open();
+    long now = System.currentTimeMillis();
+    assertEquals(1L, await(store.insert(List.of(event("before", now))))[0]);
+    // Another node's retention dropped today's partition; this node still knows it.
+    String today = holder(now);
+    sql("DELETE FROM event_ids");
+    sql("DROP TABLE " + today);
+    sql("UPDATE commit_clock SET total_events = 0");
+    long[] seqs = await(store.insert(List.of(event("after", now), event("later", now + 1))));
+    assertEquals(2L, seqs[0], "the failed attempt gave its positions back");
+    assertEquals(3L, seqs[1]);
+    assertEquals(today, holder(now));
+    assertEquals(List.of(2L, 3L), numbers("SELECT seq FROM events ORDER BY seq"));
+    assertEquals(2L, number("SELECT total_events FROM commit_clock"));
+    await(store.close());
+  }
+
+  private List<Long> numbers(String text) {
+    List<Long> numbers = new ArrayList<>();
+    sql(text).forEach(row -> numbers.add(row.getLong(0)));
+    return numbers;
+  }
+
+  /** Polls (bounded) until {@code n} backends wait for a lock inside {@code events_commit}. */
+  private void awaitCommitsWaitingForTheClock(int n) {
+    for (int i = 0; i < 500; i++) {
+      if (number("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+          + " AND wait_event_type = 'Lock' AND query LIKE '%events_commit%'") == n) {
+        return;
+      }
+      await(vertx.timer(10));
+    }
+    throw new AssertionError(n + " commit(s) waiting for the clock row expected");
   }
 
   @Test
