@@ -23,7 +23,7 @@ import java.util.Properties;
  * by {@link SessionBuddyMirror} once they are mirrored. It also keeps the
  * graph entities made once (systems, correlations with their last event) and the mirror's progress.
  */
-final class MirrorOutbox implements SqliteEventStore.OutboxHook, Outbox {
+final class MirrorOutbox implements OutboxHook, Outbox {
 
   private static final int IN_CHUNK = 500;
   private final SqliteEventStore store;

@@ -40,7 +40,7 @@ public final class OutboxCost {
         if (withOutbox) {
           MirrorOutbox queue = new MirrorOutbox(store);
           boolean counted = round >= 0;
-          store.outbox(new SqliteEventStore.OutboxHook() {
+          store.outbox(new OutboxHook() {
             @Override
             public Future<?> enqueue(io.vertx.sqlclient.SqlConnection conn, List<Event> events, long[] seqs) {
               long start = System.nanoTime();

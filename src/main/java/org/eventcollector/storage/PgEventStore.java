@@ -131,16 +131,6 @@ final class PgEventStore implements EventStore {
     this.settings = settings;
   }
 
-  /** Writes rows of its own in the transaction that stores events (the Session-Buddy outbox). */
-  interface OutboxHook {
-
-    /** Called inside the insert transaction, after the rows, with the events and their positions (-1: not stored). */
-    Future<?> enqueue(SqlConnection conn, List<Event> events, long[] seqs);
-
-    /** Called once that transaction has committed {@code stored} new events. */
-    void committed(int stored);
-  }
-
   void outbox(OutboxHook hook) {
     this.outbox = hook;
   }

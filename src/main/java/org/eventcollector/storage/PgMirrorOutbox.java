@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * checkpoint any more. It listens for the commits of every node ({@code PgSubscriber}) and polls
  * every {@link #POLL_MS} as well, should a notification be lost.
  */
-final class PgMirrorOutbox implements Outbox, PgEventStore.OutboxHook {
+final class PgMirrorOutbox implements Outbox, OutboxHook {
 
   /** Key of the session-level advisory lock held by the node that drains ("ECMIRROR"). */
   static final long DRAIN_LOCK = 0x4543_4D49_5252_4F52L;

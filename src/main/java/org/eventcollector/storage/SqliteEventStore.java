@@ -64,16 +64,6 @@ final class SqliteEventStore implements EventStore {
     this.readers = readers;
   }
 
-  /** Writes rows of its own in the transaction that stores events (the Session-Buddy outbox). */
-  interface OutboxHook {
-
-    /** Called inside the insert transaction with the events and their positions (-1: not stored). */
-    Future<?> enqueue(SqlConnection conn, List<Event> events, long[] seqs);
-
-    /** Called once that transaction has committed {@code stored} new events. */
-    void committed(int stored);
-  }
-
   void outbox(OutboxHook hook) {
     this.outbox = hook;
   }
