@@ -27,9 +27,9 @@ import java.util.stream.Stream;
  * {@code postgres} OS user when run as root) and stopped and deleted at the end. Every measured
  * variant gets a database of its own ({@link #newDatabase()}), dropped at the end.
  */
-final class PgServer implements AutoCloseable {
+public final class PgServer implements AutoCloseable {
 
-  static final String USER = "collector";
+  public static final String USER = "collector";
 
   private final Vertx vertx;
   private final PgConnectOptions admin;
@@ -38,9 +38,11 @@ final class PgServer implements AutoCloseable {
   private final Path bin;
   private final boolean asRoot;
   private final List<String> databases = new ArrayList<>();
-  private final String prefix = "ec_bench_" + ProcessHandle.current().pid() + "_";
+  private final String prefix;
 
-  private PgServer(Vertx vertx, PgConnectOptions admin, String password, Path dir, Path bin, boolean asRoot) {
+  private PgServer(Vertx vertx, PgConnectOptions admin, String password, Path dir, Path bin, boolean asRoot,
+                   String prefix) {
+    this.prefix = prefix;
     this.vertx = vertx;
     this.admin = admin;
     this.password = password;
@@ -55,20 +57,35 @@ final class PgServer implements AutoCloseable {
     if (password != null && !password.isEmpty()) {
       options.setPassword(password);
     }
-    return new PgServer(vertx, options, options.getPassword(), null, null, false);
+    return new PgServer(vertx, options, options.getPassword(), null, null, false, benchPrefix());
   }
 
   /** Starts a throwaway server from the installed Debian binaries. */
   static PgServer start(Vertx vertx) throws IOException {
+    // PostgreSQL's defaults otherwise (fsync and synchronous_commit on): an acknowledged event is durable.
+    return start(vertx, HexFormat.of().formatHex(new SecureRandom().generateSeed(12)), benchPrefix(),
+      List.of("max_connections=200", "shared_buffers=256MB", "max_wal_size=2GB"));
+  }
+
+  private static String benchPrefix() {
+    return "ec_bench_" + ProcessHandle.current().pid() + "_";
+  }
+
+  /**
+   * Starts a throwaway server from the installed Debian binaries for the user {@value #USER} with
+   * {@code password}, its databases named {@code databasePrefix} and a number, with the server
+   * {@code settings} ({@code name=value}) on top of PostgreSQL's defaults.
+   */
+  public static PgServer start(Vertx vertx, String password, String databasePrefix, List<String> settings)
+    throws IOException {
     Path bin = binaries();
     boolean asRoot = "root".equals(System.getProperty("user.name"));
     // Its own directory in the system temp dir: the work dir may not be reachable by the postgres user.
-    Path dir = Files.createTempDirectory("ec-bench-pg-");
-    String password = HexFormat.of().formatHex(new SecureRandom().generateSeed(12));
+    Path dir = Files.createTempDirectory("ec-pg-");
     Files.writeString(dir.resolve("pwfile"), password + "\n", StandardCharsets.UTF_8);
     int port = freePort();
     PgServer server = new PgServer(vertx, new PgConnectOptions().setHost("127.0.0.1").setPort(port).setUser(USER)
-      .setPassword(password).setDatabase("postgres"), password, dir, bin, asRoot);
+      .setPassword(password).setDatabase("postgres"), password, dir, bin, asRoot, databasePrefix);
     try {
       if (asRoot) {
         run(List.of("chown", "-R", "postgres:postgres", dir.toString()), dir, 30);
@@ -76,21 +93,21 @@ final class PgServer implements AutoCloseable {
       Path data = dir.resolve("data");
       server.pg(List.of("initdb", "-D", data.toString(), "-U", USER, "--pwfile=" + dir.resolve("pwfile"),
         "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"), 120);
-      // PostgreSQL's defaults otherwise (fsync and synchronous_commit on): an acknowledged event is durable.
+      StringBuilder options = new StringBuilder("-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir);
+      settings.forEach(setting -> options.append(" -c ").append(setting));
       server.pg(List.of("pg_ctl", "-D", data.toString(), "-l", dir.resolve("server.log").toString(), "-w", "-t", "60",
-        "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir
-          + " -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB", "start"), 90);
+        "-o", options.toString(), "start"), 90);
     } catch (IOException | RuntimeException e) {
       server.close();
       throw e;
     }
-    // A bench stopped by a signal still stops its server.
-    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "bench-pg-stop"));
+    // A run stopped by a signal still stops its server.
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "pg-server-stop"));
     return server;
   }
 
   /** A new empty database on this server, as a {@code postgresql://user@host:port/db} URL. */
-  String newDatabase() throws Exception {
+  public synchronized String newDatabase() throws Exception {
     String name = prefix + (databases.size() + 1);
     // The name is made here, never taken from input.
     withAdmin(pool -> Load.await(pool.query("CREATE DATABASE " + name).execute(), 60));
@@ -102,7 +119,7 @@ final class PgServer implements AutoCloseable {
     return "postgresql://" + admin.getUser() + "@" + admin.getHost() + ":" + admin.getPort() + "/" + database;
   }
 
-  String password() {
+  public String password() {
     return password;
   }
 
@@ -153,7 +170,7 @@ final class PgServer implements AutoCloseable {
         pg(List.of("pg_ctl", "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "-t", "60", "stop"), 90);
       }
     } catch (IOException | RuntimeException e) {
-      System.err.println("bench: the PostgreSQL server in " + dir + " did not stop: " + e.getMessage());
+      System.err.println("the PostgreSQL server in " + dir + " did not stop: " + e.getMessage());
       return;
     }
     try (Stream<Path> paths = Files.walk(dir)) {
