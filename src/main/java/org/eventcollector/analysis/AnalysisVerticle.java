@@ -10,8 +10,10 @@ import io.vertx.core.json.JsonObject;
 import org.eventcollector.bus.Addresses;
 import org.eventcollector.bus.CodedException;
 import org.eventcollector.bus.Failure;
+import org.eventcollector.event.Event;
 import org.eventcollector.metrics.CollectorMetrics;
 
+import java.time.DateTimeException;
 import java.util.List;
 
 /**
@@ -30,6 +32,18 @@ public class AnalysisVerticle extends VerticleBase {
       vertx.eventBus().consumer(Addresses.ANALYSIS_PATTERNS, m -> answer(m, "patterns", "days", 365, this::patterns)),
       vertx.eventBus().consumer(Addresses.ANALYSIS_REPORT, m -> answer(m, "report", "hours", 8760, this::report)));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  /** A time as REST echoes it (UTC, milliseconds); one that does not parse comes back unchanged (storage refuses it). */
+  private static String normalTime(String time) {
+    if (time == null) {
+      return null;
+    }
+    try {
+      return Event.formatTime(Event.parseTime(time));
+    } catch (DateTimeException e) {
+      return time;
+    }
   }
 
   private void stats(Message<JsonObject> message) {
@@ -51,7 +65,7 @@ public class AnalysisVerticle extends VerticleBase {
         .put("by_source_system", groups.getJsonObject("source_system"))
         .put("by_event_type", groups.getJsonObject("event_type"))
         .put("by_severity", groups.getJsonObject("severity"))
-        .put("time_range", new JsonObject().put("start", start).put("end", end));
+        .put("time_range", new JsonObject().put("start", normalTime(start)).put("end", normalTime(end)));
     }).onComplete(ar -> {
       CollectorMetrics.get().analysis("stats", System.nanoTime() - started);
       reply(message, ar.result(), ar.cause());
