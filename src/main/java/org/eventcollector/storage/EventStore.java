@@ -33,7 +33,15 @@ interface EventStore {
    * Events matching {@code filter} committed after {@code eventId}, in commit order, at most
    * {@code max + 1}; null when the id is unknown. Each event carries its position as {@code _seq}.
    */
-  Future<List<JsonObject>> after(String eventId, EventQuery filter, int max);
+  default Future<List<JsonObject>> after(String eventId, EventQuery filter, int max) {
+    return position(eventId).compose(seq -> seq == null ? Future.succeededFuture(null) : afterPosition(seq, filter, max));
+  }
+
+  /**
+   * Events matching {@code filter} committed after position {@code seq}, in commit order, at most
+   * {@code max + 1}, each with its position as {@code _seq}.
+   */
+  Future<List<JsonObject>> afterPosition(long seq, EventQuery filter, int max);
 
   /** The commit position of a stored event, or null when the id is unknown. */
   Future<Long> position(String eventId);

@@ -100,14 +100,10 @@ final class MemoryEventStore implements EventStore {
   }
 
   @Override
-  public Future<List<JsonObject>> after(String eventId, EventQuery filter, int max) {
-    Stored from = events.get(eventId);
-    if (from == null) {
-      return Future.succeededFuture(null);
-    }
+  public Future<List<JsonObject>> afterPosition(long seq, EventQuery filter, int max) {
     List<JsonObject> replay = new ArrayList<>();
     for (Stored stored : events.values()) {
-      if (stored.seq() > from.seq() && filter.matches(stored.event())) {
+      if (stored.seq() > seq && filter.matches(stored.event())) {
         replay.add(stored.json().copy().put("_seq", stored.seq()));
         if (replay.size() > max) {
           break;

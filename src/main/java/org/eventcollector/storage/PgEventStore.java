@@ -575,33 +575,21 @@ final class PgEventStore implements EventStore {
   }
 
   @Override
-  public Future<List<JsonObject>> after(String eventId, EventQuery filterQuery, int max) {
-    return pool.preparedQuery("SELECT seq FROM event_ids WHERE event_id = $1").execute(Tuple.of(PgFilter.text(eventId))).compose(rows -> {
-      var it = rows.iterator();
-      if (!it.hasNext()) {
-        return Future.succeededFuture(null);
-      }
-      long seq = it.next().getLong(0);
-      PgFilter filter = PgFilter.of(filterQuery);
-      String text = afterText(seq, max, filter);
-      return pool.preparedQuery(text).execute(Tuple.from(filter.params)).map(result -> {
-        List<JsonObject> events = new ArrayList<>();
-        for (Row row : result) {
-          events.add(toJson(row).put("_seq", row.getLong(0)));
-        }
-        return events;
-      });
-    });
+  public Future<List<JsonObject>> afterPosition(long seq, EventQuery filterQuery, int max) {
+    PgFilter filter = PgFilter.of(filterQuery);
+    String text = afterText(seq, max, filter);
+    return pool.preparedQuery(text).execute(Tuple.from(filter.params)).map(PgEventStore::withPositions);
   }
 
-  /**
-   * Drops every partition entirely older than {@code before} (whatever its width; never
-   * {@code events_from_2200}), removes their ids, then deletes up to {@code chunk} events older than
-   * {@code before} row by row: those of the one partition holding times on both sides of it, a
-   * day, a month, a year, a decade or {@code events_before_1970}. The answer is the number of
-   * events deleted, dropped ones included, so it is below {@code chunk} only once nothing older than
-   * {@code before} is left.
-   */
+  /** Each row as its wire JSON with its position as {@code _seq}. */
+  private static List<JsonObject> withPositions(RowSet<Row> rows) {
+    List<JsonObject> events = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      events.add(toJson(row).put("_seq", row.getLong(0)));
+    }
+    return events;
+  }
+
   @Override
   public Future<Long> position(String eventId) {
     return pool.preparedQuery("SELECT seq FROM event_ids WHERE event_id = $1").execute(Tuple.of(PgFilter.text(eventId))).map(rows -> {
@@ -613,15 +601,17 @@ final class PgEventStore implements EventStore {
   @Override
   public Future<List<JsonObject>> range(long afterSeq, long toSeq) {
     String text = "SELECT " + COLUMNS + " FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
-    return pool.preparedQuery(text).execute(Tuple.of(afterSeq, toSeq, (long) RANGE_MAX)).map(result -> {
-      List<JsonObject> events = new ArrayList<>();
-      for (Row row : result) {
-        events.add(toJson(row).put("_seq", row.getLong(0)));
-      }
-      return events;
-    });
+    return pool.preparedQuery(text).execute(Tuple.of(afterSeq, toSeq, (long) RANGE_MAX)).map(PgEventStore::withPositions);
   }
 
+  /**
+   * Drops every partition entirely older than {@code before} (whatever its width; never
+   * {@code events_from_2200}), removes their ids, then deletes up to {@code chunk} events older than
+   * {@code before} row by row: those of the one partition holding times on both sides of it, a
+   * day, a month, a year, a decade or {@code events_before_1970}. The answer is the number of
+   * events deleted, dropped ones included, so it is below {@code chunk} only once nothing older than
+   * {@code before} is left.
+   */
   @Override
   public Future<Integer> deleteBefore(long before, int chunk) {
     long[] firstKept = {before};

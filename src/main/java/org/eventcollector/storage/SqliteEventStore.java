@@ -237,26 +237,22 @@ final class SqliteEventStore implements EventStore {
   }
 
   @Override
-  public Future<List<JsonObject>> after(String eventId, EventQuery filterQuery, int max) {
-    return reader.preparedQuery(sql.get("seq-of")).execute(Tuple.of(eventId)).compose(rows -> {
-      var it = rows.iterator();
-      if (!it.hasNext()) {
-        return Future.succeededFuture(null);
-      }
-      long seq = it.next().getLong(0);
-      SqlFilter filter = SqlFilter.of(filterQuery);
-      filter.clause("seq > ?");
-      filter.params.add(seq);
-      filter.params.add(max + 1);
-      String text = "SELECT " + COLUMNS + " FROM events" + filter.whereClause() + " ORDER BY seq LIMIT ?";
-      return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(result -> {
-        List<JsonObject> events = new ArrayList<>();
-        for (Row row : result) {
-          events.add(toJson(row).put("_seq", row.getLong(0)));
-        }
-        return events;
-      });
-    });
+  public Future<List<JsonObject>> afterPosition(long seq, EventQuery filterQuery, int max) {
+    SqlFilter filter = SqlFilter.of(filterQuery);
+    filter.clause("seq > ?");
+    filter.params.add(seq);
+    filter.params.add(max + 1);
+    String text = "SELECT " + COLUMNS + " FROM events" + filter.whereClause() + " ORDER BY seq LIMIT ?";
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(SqliteEventStore::withPositions);
+  }
+
+  /** Each row as its wire JSON with its position as {@code _seq}. */
+  private static List<JsonObject> withPositions(RowSet<Row> rows) {
+    List<JsonObject> events = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      events.add(toJson(row).put("_seq", row.getLong(0)));
+    }
+    return events;
   }
 
   @Override
@@ -270,13 +266,7 @@ final class SqliteEventStore implements EventStore {
   @Override
   public Future<List<JsonObject>> range(long afterSeq, long toSeq) {
     String text = "SELECT " + COLUMNS + " FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?";
-    return reader.preparedQuery(text).execute(Tuple.of(afterSeq, toSeq, RANGE_MAX)).map(result -> {
-      List<JsonObject> events = new ArrayList<>();
-      for (Row row : result) {
-        events.add(toJson(row).put("_seq", row.getLong(0)));
-      }
-      return events;
-    });
+    return reader.preparedQuery(text).execute(Tuple.of(afterSeq, toSeq, RANGE_MAX)).map(SqliteEventStore::withPositions);
   }
 
   @Override

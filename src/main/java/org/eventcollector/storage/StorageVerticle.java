@@ -173,10 +173,10 @@ public class StorageVerticle extends VerticleBase {
   private Future<JsonObject> replay(EventQuery query, JsonObject body) {
     String after = body.getString("after");
     int max = body.getInteger("max", 100_000);
-    return store.after(after, query, max).compose(events -> events == null
+    return store.position(after).compose(seq -> seq == null
       ? Future.failedFuture(new CodedException(Failure.NOT_FOUND, "unknown event_id '" + after + "'"))
-      : store.position(after).map(seq -> new JsonObject().put("events", new JsonArray(new ArrayList<>(events)))
-        .put("after_seq", seq)));
+      : store.afterPosition(seq, query, max).map(events -> new JsonObject()
+        .put("events", new JsonArray(new ArrayList<>(events))).put("after_seq", seq)));
   }
 
   /** Positions a stream node is missing (CommitOrder): the stored events among them, in order. */
