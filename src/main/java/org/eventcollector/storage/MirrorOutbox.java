@@ -8,14 +8,11 @@ import io.vertx.sqlclient.Tuple;
 import org.eventcollector.event.Event;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * The durable outbox of the Session-Buddy mirror in the SQLite file: filled in the transaction that
@@ -27,17 +24,12 @@ final class MirrorOutbox implements OutboxHook, Outbox {
 
   private static final int IN_CHUNK = 500;
   private final SqliteEventStore store;
-  private final Properties sql = new Properties();
+  private final Sql sql = Sql.load("/db/mirror-queries.properties");
   private Runnable onCommit = () -> { };
   private long rows;
 
   MirrorOutbox(SqliteEventStore store) {
     this.store = store;
-    try (InputStream in = MirrorOutbox.class.getResourceAsStream("/db/mirror-queries.properties")) {
-      sql.load(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
     store.outbox(this);
   }
 
@@ -62,7 +54,7 @@ final class MirrorOutbox implements OutboxHook, Outbox {
       }
     }
     return last < 0 ? Future.succeededFuture()
-      : conn.preparedQuery(sql.getProperty("enqueue")).execute(Tuple.of(System.currentTimeMillis(), first, last));
+      : conn.preparedQuery(sql.get("enqueue")).execute(Tuple.of(System.currentTimeMillis(), first, last));
   }
 
   @Override
@@ -73,9 +65,9 @@ final class MirrorOutbox implements OutboxHook, Outbox {
 
   @Override
   public Future<Long> load() {
-    return store.writer().query(sql.getProperty("count")).execute().compose(count -> {
+    return store.writer().query(sql.get("count")).execute().compose(count -> {
       rows = count.iterator().next().getLong(0);
-      return store.writer().query(sql.getProperty("started")).execute();
+      return store.writer().query(sql.get("started")).execute();
     }).map(started -> {
       var it = started.iterator();
       return it.hasNext() ? it.next().getLong(0) : 0L;
@@ -84,7 +76,7 @@ final class MirrorOutbox implements OutboxHook, Outbox {
 
   @Override
   public Future<List<Entry>> page(long after, int limit) {
-    return store.reader().preparedQuery(sql.getProperty("page")).execute(Tuple.of(after, limit)).map(result -> {
+    return store.reader().preparedQuery(sql.get("page")).execute(Tuple.of(after, limit)).map(result -> {
       List<Entry> entries = new ArrayList<>(result.size());
       for (Row row : result) {
         JsonObject event = row.getValue(0) == null ? null : SqliteEventStore.toJson(row);
@@ -96,7 +88,7 @@ final class MirrorOutbox implements OutboxHook, Outbox {
 
   @Override
   public Future<Long> oldestAfter(long after) {
-    return store.reader().preparedQuery(sql.getProperty("oldest")).execute(Tuple.of(after)).map(result -> {
+    return store.reader().preparedQuery(sql.get("oldest")).execute(Tuple.of(after)).map(result -> {
       var it = result.iterator();
       return it.hasNext() ? it.next().getLong(0) : 0L;
     });
@@ -125,15 +117,15 @@ final class MirrorOutbox implements OutboxHook, Outbox {
   @Override
   public Future<Void> checkpoint(long done, Map<String, String> graph, long started) {
     return store.writer().withTransaction(conn -> {
-      Future<Integer> deleted = conn.preparedQuery(sql.getProperty("delete-done")).execute(Tuple.of(done))
+      Future<Integer> deleted = conn.preparedQuery(sql.get("delete-done")).execute(Tuple.of(done))
         .map(result -> result.rowCount());
       Future<?> written = deleted;
       if (!graph.isEmpty()) {
         List<Tuple> updates = new ArrayList<>(graph.size());
         graph.forEach((name, last) -> updates.add(Tuple.of(name, last.isEmpty() ? null : last)));
-        written = written.compose(r -> conn.preparedQuery(sql.getProperty("upsert-graph")).executeBatch(updates));
+        written = written.compose(r -> conn.preparedQuery(sql.get("upsert-graph")).executeBatch(updates));
       }
-      written = written.compose(r -> conn.preparedQuery(sql.getProperty("set-started")).execute(Tuple.of(started)));
+      written = written.compose(r -> conn.preparedQuery(sql.get("set-started")).execute(Tuple.of(started)));
       return written.compose(r -> deleted);
     }).map(deleted -> {
       rows -= deleted;

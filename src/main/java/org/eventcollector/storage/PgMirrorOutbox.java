@@ -12,14 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
@@ -51,7 +48,7 @@ final class PgMirrorOutbox implements Outbox, OutboxHook {
 
   private final Vertx vertx;
   private final PgEventStore store;
-  private final Properties sql = new Properties();
+  private final Sql sql = Sql.load("/db/mirror-queries.properties");
   /** Tells this node's notifications from those of the others. */
   private final String node = Long.toHexString(ThreadLocalRandom.current().nextLong());
   private Runnable onCommit = () -> { };
@@ -76,11 +73,6 @@ final class PgMirrorOutbox implements Outbox, OutboxHook {
   PgMirrorOutbox(Vertx vertx, PgEventStore store) {
     this.vertx = vertx;
     this.store = store;
-    try (InputStream in = PgMirrorOutbox.class.getResourceAsStream("/db/mirror-queries.properties")) {
-      sql.load(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
     store.outbox(this);
   }
 
@@ -108,7 +100,7 @@ final class PgMirrorOutbox implements Outbox, OutboxHook {
       }
     }
     return stored.isEmpty() ? Future.succeededFuture()
-      : tx.preparedQuery(sql.getProperty("pg.enqueue"))
+      : tx.preparedQuery(sql.get("pg.enqueue"))
         .execute(Tuple.of(System.currentTimeMillis(), stored.toArray(new Long[0]), node));
   }
 
@@ -156,7 +148,7 @@ final class PgMirrorOutbox implements Outbox, OutboxHook {
         return c;
       });
     return connected
-      .compose(c -> c.preparedQuery(sql.getProperty("pg.try-lock")).execute(Tuple.of(DRAIN_LOCK)))
+      .compose(c -> c.preparedQuery(sql.get("pg.try-lock")).execute(Tuple.of(DRAIN_LOCK)))
       .compose(result -> result.iterator().next().getBoolean(0) && !closed ? drain() : Future.<Void>succeededFuture())
       .recover(e -> {
         if (!closed) {
@@ -229,7 +221,7 @@ final class PgMirrorOutbox implements Outbox, OutboxHook {
     counting = true;
     lastCount = System.currentTimeMillis();
     long at = changes;
-    store.pool().query(sql.getProperty("pg.count")).execute().onComplete(ar -> {
+    store.pool().query(sql.get("pg.count")).execute().onComplete(ar -> {
       counting = false;
       if (ar.succeeded() && at == changes) {
         rows = ar.result().iterator().next().getLong(0);
@@ -245,10 +237,10 @@ final class PgMirrorOutbox implements Outbox, OutboxHook {
 
   @Override
   public Future<Long> load() {
-    return held().compose(c -> c.query(sql.getProperty("pg.count")).execute().compose(count -> {
+    return held().compose(c -> c.query(sql.get("pg.count")).execute().compose(count -> {
       rows = count.iterator().next().getLong(0);
       changes++;
-      return c.query(sql.getProperty("pg.started")).execute();
+      return c.query(sql.get("pg.started")).execute();
     })).map(started -> {
       var it = started.iterator();
       return it.hasNext() ? it.next().getLong(0) : 0L;
@@ -258,7 +250,7 @@ final class PgMirrorOutbox implements Outbox, OutboxHook {
   @Override
   public Future<List<Entry>> page(long after, int limit) {
     String columns = "e." + PgEventStore.COLUMNS.replace(", ", ", e.");
-    String query = sql.getProperty("pg.page").replace("{columns}", columns);
+    String query = sql.get("pg.page").replace("{columns}", columns);
     int enqueuedAt = columns.split(",").length;
     return held().compose(c -> c.preparedQuery(query).execute(Tuple.of(after, (long) limit))).map(result -> {
       List<Entry> entries = new ArrayList<>(result.size());
@@ -272,7 +264,7 @@ final class PgMirrorOutbox implements Outbox, OutboxHook {
 
   @Override
   public Future<Long> oldestAfter(long after) {
-    return store.pool().preparedQuery(sql.getProperty("pg.oldest")).execute(Tuple.of(after)).map(result -> {
+    return store.pool().preparedQuery(sql.get("pg.oldest")).execute(Tuple.of(after)).map(result -> {
       var it = result.iterator();
       return it.hasNext() ? it.next().getLong(0) : 0L;
     });
@@ -285,7 +277,7 @@ final class PgMirrorOutbox implements Outbox, OutboxHook {
     for (String name : names) {
       byStored.computeIfAbsent(PgFilter.text(name), k -> new ArrayList<>()).add(name);
     }
-    return held().compose(c -> c.preparedQuery(sql.getProperty("pg.graph"))
+    return held().compose(c -> c.preparedQuery(sql.get("pg.graph"))
       .execute(Tuple.of(byStored.keySet().toArray(new String[0])))).map(result -> {
         Map<String, String> found = new HashMap<>();
         for (Row row : result) {
@@ -299,15 +291,15 @@ final class PgMirrorOutbox implements Outbox, OutboxHook {
   @Override
   public Future<Void> checkpoint(long done, Map<String, String> graph, long started) {
     return held().compose(c -> c.begin().compose(tx -> {
-      Future<Integer> deleted = c.preparedQuery(sql.getProperty("pg.delete-done")).execute(Tuple.of(done))
+      Future<Integer> deleted = c.preparedQuery(sql.get("pg.delete-done")).execute(Tuple.of(done))
         .map(RowSet::rowCount);
       Future<?> written = deleted;
       if (!graph.isEmpty()) {
         List<Tuple> updates = new ArrayList<>(graph.size());
         graph.forEach((name, last) -> updates.add(Tuple.of(PgFilter.text(name), last.isEmpty() ? null : PgFilter.text(last))));
-        written = written.compose(r -> c.preparedQuery(sql.getProperty("pg.upsert-graph")).executeBatch(updates));
+        written = written.compose(r -> c.preparedQuery(sql.get("pg.upsert-graph")).executeBatch(updates));
       }
-      written = written.compose(r -> c.preparedQuery(sql.getProperty("pg.set-started")).execute(Tuple.of(started)));
+      written = written.compose(r -> c.preparedQuery(sql.get("pg.set-started")).execute(Tuple.of(started)));
       return written.compose(r -> tx.commit()).compose(v -> deleted)
         .recover(e -> tx.rollback().transform(ignored -> Future.<Integer>failedFuture(e)));
     })).map(deleted -> {

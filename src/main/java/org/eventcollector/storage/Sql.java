@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 
-/** The static SQL of {@code db/queries.properties}. */
+/** Static SQL kept in a properties file: {@code db/queries.properties} and the mirror's own. */
 final class Sql {
 
   private final Properties queries;
@@ -15,8 +15,13 @@ final class Sql {
   }
 
   static Sql load() {
+    return load("/db/queries.properties");
+  }
+
+  /** The queries of the class-path resource {@code resource}. */
+  static Sql load(String resource) {
     Properties properties = new Properties();
-    try (InputStream in = Sql.class.getResourceAsStream("/db/queries.properties")) {
+    try (InputStream in = Sql.class.getResourceAsStream(resource)) {
       properties.load(in);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
