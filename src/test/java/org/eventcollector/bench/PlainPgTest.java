@@ -1,10 +1,7 @@
 package org.eventcollector.bench;
 
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import org.eventcollector.storage.PostgresServer;
 import org.junit.jupiter.api.AfterEach;
@@ -33,8 +30,7 @@ class PlainPgTest {
   void setUp() {
     vertx = Vertx.vertx();
     url = PostgresServer.get().newDatabase();
-    check = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
-      .connectingTo(PgConnectOptions.fromUri(url).setPassword(PostgresServer.PASSWORD)).using(vertx).build();
+    check = PostgresServer.connect(vertx, url);
   }
 
   @AfterEach

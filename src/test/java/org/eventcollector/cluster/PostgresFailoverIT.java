@@ -6,10 +6,7 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import org.eventcollector.storage.PostgresServer;
 import org.junit.jupiter.api.DisplayName;
@@ -292,8 +289,7 @@ class PostgresFailoverIT {
 
   /** Stored rows per event id, straight from the database. */
   private static Map<String, Integer> storedRows(Vertx vertx, String url) throws Exception {
-    Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
-      .connectingTo(PgConnectOptions.fromUri(url).setPassword(PostgresServer.PASSWORD)).using(vertx).build();
+    Pool pool = PostgresServer.connect(vertx, url);
     try {
       Map<String, Integer> rows = new HashMap<>();
       for (Row row : pool.query("SELECT event_id, count(*) AS n FROM events GROUP BY event_id").execute()

@@ -3,10 +3,7 @@ package org.eventcollector.storage;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import org.eventcollector.Main;
@@ -69,10 +66,7 @@ class PostgresMirrorTest {
     Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_URL, standIn.url());
     Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_RETRY_MS, 20);
     Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_TIMEOUT_MS, 2_000);
-    db = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
-      .connectingTo(PgConnectOptions.fromUri(Config.string(config, ConfigKeys.Storage.PG_URL, ""))
-        .setPassword(PostgresServer.PASSWORD))
-      .using(vertx).build();
+    db = PostgresServer.connect(vertx, Config.string(config, ConfigKeys.Storage.PG_URL, ""));
     threads = Executors.newFixedThreadPool(4);
   }
 

@@ -3,10 +3,7 @@ package org.eventcollector.storage;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import org.eventcollector.event.Event;
@@ -58,8 +55,7 @@ class PostgresPlanTest {
     String url = PostgresServer.get().newDatabase();
     store = new PgEventStore(vertx, url, PostgresServer.PASSWORD, 2);
     await(store.open());
-    admin = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
-      .connectingTo(PgConnectOptions.fromUri(url).setPassword(PostgresServer.PASSWORD)).using(vertx).build();
+    admin = PostgresServer.connect(vertx, url);
     firstDay = PgEventStore.day(System.currentTimeMillis()) - 9;
     sql(fill(firstDay, ROWS));
     sql("ANALYZE");

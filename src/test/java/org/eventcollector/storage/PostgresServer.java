@@ -2,6 +2,10 @@ package org.eventcollector.storage;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
 import org.eventcollector.TestCollector;
 import org.eventcollector.bench.PgServer;
 import org.eventcollector.config.Config;
@@ -67,6 +71,12 @@ public final class PostgresServer implements BeforeAllCallback, ExtensionContext
     } catch (Exception e) {
       throw new IllegalStateException("cannot create a test database", e);
     }
+  }
+
+  /** A one-connection pool to the test database at {@code url}, as the test user. */
+  public static Pool connect(Vertx vertx, String url) {
+    return PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+      .connectingTo(PgConnectOptions.fromUri(url).setPassword(PASSWORD)).using(vertx).build();
   }
 
   /** {@code config} switched to the postgres backend on a new database. */

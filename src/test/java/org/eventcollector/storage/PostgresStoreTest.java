@@ -4,10 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
@@ -42,8 +39,7 @@ class PostgresStoreTest {
   void freshDatabase() {
     vertx = Vertx.vertx();
     url = PostgresServer.get().newDatabase();
-    admin = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
-      .connectingTo(PgConnectOptions.fromUri(url).setPassword(PostgresServer.PASSWORD)).using(vertx).build();
+    admin = PostgresServer.connect(vertx, url);
   }
 
   @AfterEach

@@ -7,10 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import org.eventcollector.Main;
 import org.eventcollector.config.Config;
@@ -114,8 +111,7 @@ class SessionBuddyMirrorTest {
     List<Long> values = new ArrayList<>();
     if ("postgres".equals(backend)) {
       if (pg == null) {
-        pg = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
-          .connectingTo(PgConnectOptions.fromUri(pgUrl).setPassword(PostgresServer.PASSWORD)).using(vertx).build();
+        pg = PostgresServer.connect(vertx, pgUrl);
       }
       for (Row row : await(pg.query(statement).execute())) {
         values.add(row.getLong(0));
