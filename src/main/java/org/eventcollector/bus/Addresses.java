@@ -31,8 +31,17 @@ public final class Addresses {
   /** Prefix of {@code events.stream.<source_system>}: the same events split by system. */
   public static final String STREAM_PREFIX = "events.stream.";
 
-  /** Request: {@code {events: [event...]}} validated events. Reply {@code {results: ["collected"|"duplicate"...]}} after commit. Fails 503. */
+  /**
+   * Request: an {@code EventBatch} of validated events (the ingest path), or {@code {events: [event...]}}.
+   * Reply after commit: a {@code StoreResult} (a position per event, -1 for a duplicate), or for the
+   * JSON form {@code {results: ["collected"|"duplicate"...]}}. Fails 400, 503.
+   */
   public static final String STORAGE_INSERT = "events.storage.insert";
+  /**
+   * Publish (by storage): the events of one commit as an {@code EventBatch} with their positions,
+   * in commit order; the stream role fans them out to its WebSocket clients.
+   */
+  public static final String STORAGE_COMMITTED = "events.storage.committed";
   /** Request: {@code {}}. Reply: storage health {@code {status, storage_type, total_events, ...}}. */
   public static final String STORAGE_HEALTH = "events.storage.health";
   /** Request: {@code {group_by, query}}. Reply {@code {total, groups: {value: count}}}. Fails 400. */

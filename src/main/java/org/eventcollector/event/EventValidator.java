@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonObject;
 import org.eventcollector.bus.CodedException;
 import org.eventcollector.bus.Failure;
 
-import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,7 +96,7 @@ public final class EventValidator {
     String description = optionalString(json, Fields.DESCRIPTION);
     description = description == null ? "" : description;
     if (description.length() > MAX_DESCRIPTION_BYTES / 3
-      && description.getBytes(StandardCharsets.UTF_8).length > MAX_DESCRIPTION_BYTES) {
+      && Text.utf8Length(description) > MAX_DESCRIPTION_BYTES) {
       throw CodedException.badRequest(Fields.DESCRIPTION, "description is longer than 16 KiB");
     }
     String correlation = optionalString(json, Fields.CORRELATION_ID);
@@ -113,20 +112,24 @@ public final class EventValidator {
     List<String> tags = tags(json.getValue(Fields.TAGS));
     Event event = new Event(id, timestamp, system, type, severity, title, description, correlation, component,
       duration, data, tags, metadata);
-    if (maxEventBytes > 0 && encodedSize(json) > maxEventBytes) {
+    // The size is that of the event as it is stored and streamed: its JSON text, written here once
+    // and reused by every later step.
+    if (maxEventBytes > 0 && encodedSize(event) > maxEventBytes) {
       throw new CodedException(Failure.TOO_LARGE, "event is larger than " + maxEventBytes + " bytes", null);
     }
     return event;
   }
 
-  private static int encodedSize(JsonObject json) {
+  private static int encodedSize(Event event) {
+    String text;
     try {
-      return json.toBuffer().length();
+      text = event.json();
     } catch (io.vertx.core.json.EncodeException | IllegalStateException e) {
       // Only reachable from the bus, where a body is not parsed: nested deeper than JSON allows, or
       // holding values JSON cannot carry.
       throw CodedException.badRequest(null, "event cannot be encoded as JSON (nested too deeply or holding non-JSON values)");
     }
+    return Text.utf8Length(text);
   }
 
   private static String optionalString(JsonObject json, String field) {

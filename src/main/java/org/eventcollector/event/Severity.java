@@ -8,9 +8,11 @@ public enum Severity {
 
   private static final Severity[] VALUES = values();
 
+  private final String wire = name().toLowerCase(Locale.ROOT);
+
   /** The wire name, lower case. */
   public String wire() {
-    return name().toLowerCase(Locale.ROOT);
+    return wire;
   }
 
   public int rank() {

@@ -10,6 +10,7 @@ import org.eventcollector.bus.CodedException;
 import org.eventcollector.bus.Failure;
 import org.eventcollector.event.Event;
 import org.eventcollector.event.EventValidator;
+import org.eventcollector.event.StoreResult;
 import org.eventcollector.metrics.CollectorMetrics;
 
 import java.util.ArrayList;
@@ -55,16 +56,15 @@ final class IngestService {
       return Future.failedFuture(new CodedException(Failure.FORBIDDEN,
         "this API key may not ingest for " + event.sourceSystem(), "source_system"));
     }
-    JsonObject json = event.toJson();
     return acquire(event.sourceSystem(), 1).compose(grant -> {
       if (grant.getLong("granted", 0L) < 1) {
         metrics.rateLimited(event.sourceSystem(), 1);
         return Future.failedFuture(new RateLimitedException(event.sourceSystem(), grant.getLong("retry_after_ms", 1000L)));
       }
-      return store(new JsonArray().add(json));
+      return store(List.of(event));
     }).map(results -> {
-      String status = results.getString(0);
-      if ("collected".equals(status)) {
+      String status = results.status(0);
+      if (results.collected(0)) {
         metrics.collected(event.sourceSystem(), 1);
       } else {
         metrics.duplicate(1);
@@ -135,12 +135,10 @@ final class IngestService {
           limitedSystem = limitedSystem == null ? systems.get(s) : limitedSystem;
         }
       }
-      JsonArray accepted = new JsonArray();
-      List<Event> order = new ArrayList<>();
+      List<Event> accepted = new ArrayList<>();
       for (int i = 0; i < events.length; i++) {
         if (taken[i]) {
-          accepted.add(events[i].toJson());
-          order.add(events[i]);
+          accepted.add(events[i]);
         }
       }
       if (accepted.isEmpty()) {
@@ -152,8 +150,8 @@ final class IngestService {
       return store(accepted).map(results -> {
         int duplicates = 0;
         for (int i = 0; i < results.size(); i++) {
-          if ("collected".equals(results.getString(i))) {
-            metrics.collected(order.get(i).sourceSystem(), 1);
+          if (results.collected(i)) {
+            metrics.collected(accepted.get(i).sourceSystem(), 1);
           } else {
             duplicates++;
           }
@@ -196,7 +194,7 @@ final class IngestService {
           ? (r.failureType() == ReplyFailure.TIMEOUT ? "timed out" : "no handler") : Failure.messageOf(e)), null)));
   }
 
-  private Future<JsonArray> store(JsonArray events) {
+  private Future<StoreResult> store(List<Event> events) {
     return storage.insert(events)
       .recover(e -> Future.failedFuture(new CodedException(Failure.UNAVAILABLE, storageMessage(e))));
   }

@@ -7,11 +7,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.spi.cluster.RegistrationInfo;
 import org.eventcollector.bus.Addresses;
+import org.eventcollector.event.Event;
+import org.eventcollector.event.EventBatch;
+import org.eventcollector.event.EventCodecs;
+import org.eventcollector.event.StoreResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,12 +63,13 @@ final class StorageWrites {
   StorageWrites(Vertx vertx, boolean retryOnMemberLoss) {
     this.vertx = vertx;
     this.bus = vertx.eventBus();
+    EventCodecs.register(bus);
     this.cluster = retryOnMemberLoss && vertx.isClustered() ? ((VertxInternal) vertx).clusterManager() : null;
   }
 
-  /** Stores {@code events}; answers their results ({@code collected} or {@code duplicate}) in order. */
-  Future<JsonArray> insert(JsonArray events) {
-    JsonObject body = new JsonObject().put("events", events);
+  /** Stores {@code events}; answers with each one's position, or -1 for a duplicate, in order. */
+  Future<StoreResult> insert(List<Event> events) {
+    EventBatch body = EventBatch.of(events);
     if (cluster == null) {
       return send(body, TIMEOUT_MS);
     }
@@ -84,9 +88,9 @@ final class StorageWrites {
     return write.result.future();
   }
 
-  private Future<JsonArray> send(JsonObject body, long timeoutMs) {
-    return bus.<JsonObject>request(Addresses.STORAGE_INSERT, body, new DeliveryOptions().setSendTimeout(timeoutMs))
-      .map(reply -> reply.body().getJsonArray("results"));
+  private Future<StoreResult> send(EventBatch body, long timeoutMs) {
+    return bus.<StoreResult>request(Addresses.STORAGE_INSERT, body, new DeliveryOptions().setSendTimeout(timeoutMs))
+      .map(Message::body);
   }
 
   private void attempt(Write write, long timeoutMs) {
@@ -154,13 +158,13 @@ final class StorageWrites {
   }
 
   private static final class Write {
-    final JsonObject body;
+    final EventBatch body;
     final long sentAt;
-    final Promise<JsonArray> result = Promise.promise();
+    final Promise<StoreResult> result = Promise.promise();
     int inFlight;
     boolean retried;
 
-    Write(JsonObject body, long sentAt) {
+    Write(EventBatch body, long sentAt) {
       this.body = body;
       this.sentAt = sentAt;
     }

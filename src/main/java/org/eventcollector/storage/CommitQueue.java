@@ -7,6 +7,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.eventcollector.bus.Failure;
 import org.eventcollector.event.Event;
+import org.eventcollector.event.EventBatch;
+import org.eventcollector.event.StoreResult;
 import org.eventcollector.metrics.CollectorMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,11 +23,13 @@ import java.util.List;
  */
 final class CommitQueue {
 
+  /** Receives the events of each commit that were stored (not duplicates), with their positions. */
   interface Publisher {
-    void publish(JsonObject event, long seq);
+    void publish(EventBatch committed);
   }
 
-  private record Write(Message<JsonObject> message, JsonArray json, List<Event> events) {
+  /** A write waiting for its commit; {@code json} when it came as JSON and is answered so. */
+  private record Write(Message<?> message, List<Event> events, boolean json) {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(CommitQueue.class);
@@ -57,9 +61,18 @@ final class CommitQueue {
     return pendingEvents;
   }
 
-  void accept(Message<JsonObject> message) {
-    JsonArray json = message.body() == null ? null : message.body().getJsonArray("events");
-    if (json == null || json.isEmpty()) {
+  void accept(Message<Object> message) {
+    List<Event> events;
+    boolean json = !(message.body() instanceof EventBatch);
+    if (json) {
+      events = fromJson(message);
+      if (events == null) {
+        return;
+      }
+    } else {
+      events = ((EventBatch) message.body()).events();
+    }
+    if (events.isEmpty()) {
       message.fail(Failure.BAD_REQUEST, "events is required");
       return;
     }
@@ -67,23 +80,33 @@ final class CommitQueue {
       message.fail(Failure.UNAVAILABLE, "storage unavailable: shutting down");
       return;
     }
-    if (pendingEvents + json.size() > maxPending) {
-      metrics.storageOverloaded(json.size());
+    if (pendingEvents + events.size() > maxPending) {
+      metrics.storageOverloaded(events.size());
       message.fail(Failure.UNAVAILABLE, "storage unavailable: too many pending writes, retry later");
       return;
     }
-    List<Event> events = new ArrayList<>(json.size());
+    queue.add(new Write(message, events, json));
+    pendingEvents += events.size();
+    next();
+  }
+
+  /** The events of a JSON write {@code {events: [...]}}, or null once the message is failed. */
+  private static List<Event> fromJson(Message<Object> message) {
+    JsonArray array = message.body() instanceof JsonObject body ? body.getJsonArray("events") : null;
+    if (array == null) {
+      message.fail(Failure.BAD_REQUEST, "events is required");
+      return null;
+    }
+    List<Event> events = new ArrayList<>(array.size());
     try {
-      for (Object item : json) {
-        events.add(StorageVerticle.toEvent(item));
+      for (Object item : array) {
+        events.add(Event.fromJson((JsonObject) item));
       }
     } catch (RuntimeException e) {
       message.fail(Failure.BAD_REQUEST, "events must be validated event objects");
-      return;
+      return null;
     }
-    queue.add(new Write(message, json, events));
-    pendingEvents += events.size();
-    next();
+    return events;
   }
 
   private void next() {
@@ -109,7 +132,7 @@ final class CommitQueue {
       pendingEvents -= events.size();
       if (ar.succeeded()) {
         metrics.commit(events.size());
-        answer(batch, ar.result());
+        answer(batch, events, ar.result());
       } else {
         LOG.error("Commit of {} events failed", events.size(), ar.cause());
         for (Write write : batch) {
@@ -120,27 +143,44 @@ final class CommitQueue {
     });
   }
 
-  private void answer(List<Write> batch, long[] seqs) {
+  private void answer(List<Write> batch, List<Event> events, long[] seqs) {
     int index = 0;
     for (Write write : batch) {
-      JsonArray results = new JsonArray();
-      for (int i = 0; i < write.events().size(); i++, index++) {
-        long seq = seqs[index];
-        results.add(seq > 0 ? "collected" : "duplicate");
+      int size = write.events().size();
+      long[] own = java.util.Arrays.copyOfRange(seqs, index, index + size);
+      index += size;
+      if (write.json()) {
+        JsonArray results = new JsonArray();
+        for (long seq : own) {
+          results.add(seq > 0 ? "collected" : "duplicate");
+        }
+        write.message().reply(new JsonObject().put("results", results));
+      } else {
+        write.message().reply(new StoreResult(own));
       }
-      write.message().reply(new JsonObject().put("results", results));
     }
-    index = 0;
-    for (Write write : batch) {
-      for (int i = 0; i < write.events().size(); i++, index++) {
-        long seq = seqs[index];
-        if (seq > 0) {
-          processed++;
-          metrics.stored(write.events().get(i).sourceSystem(), 1);
-          publisher.publish(write.json().getJsonObject(i), seq);
+    int stored = 0;
+    for (long seq : seqs) {
+      if (seq > 0) {
+        stored++;
+      }
+    }
+    if (stored == 0) {
+      return;
+    }
+    List<Event> committed = stored == seqs.length ? events : new ArrayList<>(stored);
+    long[] positions = stored == seqs.length ? seqs : new long[stored];
+    for (int i = 0, k = 0; i < seqs.length; i++) {
+      if (seqs[i] > 0) {
+        metrics.stored(events.get(i).sourceSystem(), 1);
+        if (committed != events) {
+          committed.add(events.get(i));
+          positions[k++] = seqs[i];
         }
       }
     }
+    processed += stored;
+    publisher.publish(new EventBatch(committed, positions));
   }
 
   /** Completes once every accepted write is committed; later writes are refused. */

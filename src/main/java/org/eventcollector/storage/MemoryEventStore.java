@@ -17,7 +17,11 @@ import java.util.stream.Stream;
 /** Events in memory, bounded: past {@code maxEvents} the oldest are dropped (and counted). */
 final class MemoryEventStore implements EventStore {
 
-  private record Stored(long seq, Event event, JsonObject json) {
+  /** An event as ingest made it (immutable, so kept as it is); its JSON is built on read. */
+  private record Stored(long seq, Event event) {
+    JsonObject json() {
+      return event.toJson();
+    }
   }
 
   private final int maxEvents;
@@ -45,7 +49,7 @@ final class MemoryEventStore implements EventStore {
         continue;
       }
       seqs[i] = nextSeq;
-      events.put(event.eventId(), new Stored(nextSeq++, event, event.toJson()));
+      events.put(event.eventId(), new Stored(nextSeq++, event));
       if (events.size() > maxEvents) {
         Iterator<Stored> oldest = events.values().iterator();
         oldest.next();
@@ -59,7 +63,7 @@ final class MemoryEventStore implements EventStore {
   @Override
   public Future<JsonObject> get(String eventId) {
     Stored stored = events.get(eventId);
-    return Future.succeededFuture(stored == null ? null : stored.json().copy());
+    return Future.succeededFuture(stored == null ? null : stored.json());
   }
 
   @Override
@@ -68,7 +72,7 @@ final class MemoryEventStore implements EventStore {
       .sorted(comparator(query))
       .skip(query.offset())
       .limit(query.limit())
-      .map(s -> s.json().copy())
+      .map(s -> s.json())
       .toList();
     return Future.succeededFuture(page);
   }
@@ -104,7 +108,7 @@ final class MemoryEventStore implements EventStore {
     List<JsonObject> replay = new ArrayList<>();
     for (Stored stored : events.values()) {
       if (stored.seq() > seq && filter.matches(stored.event())) {
-        replay.add(stored.json().copy().put("_seq", stored.seq()));
+        replay.add(stored.json().put("_seq", stored.seq()));
         if (replay.size() > max) {
           break;
         }
@@ -128,7 +132,7 @@ final class MemoryEventStore implements EventStore {
         break;
       }
       if (stored.seq() > afterSeq) {
-        found.add(stored.json().copy().put("_seq", stored.seq()));
+        found.add(stored.json().put("_seq", stored.seq()));
       }
     }
     return Future.succeededFuture(found);

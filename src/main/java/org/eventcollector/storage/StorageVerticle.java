@@ -15,6 +15,8 @@ import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.cluster.Ownership;
 import org.eventcollector.event.Event;
+import org.eventcollector.event.EventBatch;
+import org.eventcollector.event.EventCodecs;
 import org.eventcollector.event.EventQuery;
 import org.eventcollector.event.QueryParser;
 import org.eventcollector.metrics.CollectorMetrics;
@@ -53,6 +55,7 @@ public class StorageVerticle extends VerticleBase {
   }
 
   private Future<?> serve() {
+    EventCodecs.register(vertx.eventBus());
     JsonObject conf = config();
     CollectorMetrics metrics = CollectorMetrics.get();
     parser = new QueryParser(new HashSet<>(Config.strings(conf.getValue(ConfigKeys.SYSTEMS))));
@@ -62,7 +65,7 @@ public class StorageVerticle extends VerticleBase {
       Config.integer(conf, ConfigKeys.Storage.MAX_COMMIT, 5_000), this::publish);
     return store.open().compose(v -> mirror == null ? Future.succeededFuture() : mirror.start()).compose(v -> {
       EventBus bus = vertx.eventBus();
-      consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_INSERT, commits::accept));
+      consumers.add(bus.consumer(Addresses.STORAGE_INSERT, commits::accept));
       consumers.add(bus.<JsonObject>consumer(Addresses.GET, this::get));
       consumers.add(bus.<JsonObject>consumer(Addresses.QUERY, m -> withQuery(m, this::query)));
       consumers.add(bus.<JsonObject>consumer(Addresses.COUNT, m -> {
@@ -104,11 +107,20 @@ public class StorageVerticle extends VerticleBase {
     };
   }
 
-  private void publish(JsonObject event, long seq) {
-    DeliveryOptions options = new DeliveryOptions().addHeader("seq", Long.toString(seq));
+  /**
+   * After a commit: the whole commit once to the stream role's hubs (objects, no copy on this node),
+   * then each event as JSON on the public {@code events.stream} and {@code events.stream.<system>}.
+   */
+  private void publish(EventBatch committed) {
     EventBus bus = vertx.eventBus();
-    bus.publish(Addresses.STREAM, event, options);
-    bus.publish(Addresses.streamOf(event.getString("source_system")), event, options);
+    bus.publish(Addresses.STORAGE_COMMITTED, committed);
+    for (int i = 0; i < committed.size(); i++) {
+      Event event = committed.events().get(i);
+      DeliveryOptions options = new DeliveryOptions().addHeader("seq", Long.toString(committed.seq(i)));
+      JsonObject json = event.toJson();
+      bus.publish(Addresses.STREAM, json, options);
+      bus.publish(Addresses.streamOf(event.sourceSystem()), json, options);
+    }
   }
 
   private void get(Message<JsonObject> message) {
@@ -249,10 +261,6 @@ public class StorageVerticle extends VerticleBase {
       ownership.release();
       return Future.succeededFuture();
     });
-  }
-
-  static Event toEvent(Object json) {
-    return Event.fromJson((JsonObject) json);
   }
 
   private void addAnalysisConsumers(EventBus bus) {

@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.eventcollector.event.Event;
 import org.eventcollector.bus.Addresses;
 import org.eventcollector.metrics.CollectorMetrics;
 import org.slf4j.Logger;
@@ -41,7 +42,7 @@ final class CommitOrder {
 
   /** Where ordered events go. */
   interface Sink {
-    void deliver(long seq, JsonObject event);
+    void deliver(long seq, Event event);
   }
 
   /** Positions read from storage at a time ({@code EventStore.RANGE_MAX}). */
@@ -50,7 +51,7 @@ final class CommitOrder {
   private static final long READ_TIMEOUT_MS = 10_000;
   private static final Logger LOG = LoggerFactory.getLogger(CommitOrder.class);
 
-  private record Held(JsonObject event, long arrived) {
+  private record Held(Event event, long arrived) {
   }
 
   private final Vertx vertx;
@@ -84,7 +85,7 @@ final class CommitOrder {
   }
 
   /** A publication of position {@code seq}. */
-  void accept(long seq, JsonObject event) {
+  void accept(long seq, Event event) {
     if (seq <= 0) {
       return;
     }
@@ -130,7 +131,7 @@ final class CommitOrder {
   }
 
   /** A failing sink must not stop the positions. */
-  private void deliver(long seq, JsonObject event) {
+  private void deliver(long seq, Event event) {
     try {
       sink.deliver(seq, event);
     } catch (RuntimeException e) {
@@ -138,7 +139,7 @@ final class CommitOrder {
     }
   }
 
-  private void hold(long seq, JsonObject event, long now) {
+  private void hold(long seq, Event event, long now) {
     highest = Math.max(highest, seq);
     // Past the bound a publication is not kept: its position becomes a hole, read from storage.
     if (held.size() < maxHeld) {
@@ -214,13 +215,13 @@ final class CommitOrder {
           return;
         }
         reading = false;
-        Map<Long, JsonObject> found = new HashMap<>();
+        Map<Long, Event> found = new HashMap<>();
         if (ar.succeeded()) {
           for (Object item : ar.result().body().getJsonArray("events", new JsonArray())) {
             JsonObject event = (JsonObject) item;
             Object seq = event.remove("_seq");
             if (seq instanceof Number number) {
-              found.put(number.longValue(), event);
+              found.put(number.longValue(), Event.fromJson(event));
             }
           }
         } else {
@@ -231,12 +232,12 @@ final class CommitOrder {
   }
 
   /** Delivers positions {@code from..to} from {@code found} or from what arrived meanwhile; the rest is skipped. */
-  private void pass(long from, long to, Map<Long, JsonObject> found, boolean count, boolean read) {
+  private void pass(long from, long to, Map<Long, Event> found, boolean count, boolean read) {
     long filled = 0;
     long skipped = 0;
     for (long seq = from; seq <= to; seq++) {
       Held late = held.remove(seq);
-      JsonObject event = late != null ? late.event() : found.get(seq);
+      Event event = late != null ? late.event() : found.get(seq);
       if (event != null) {
         if (late == null) {
           filled++;

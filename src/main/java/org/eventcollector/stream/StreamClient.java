@@ -45,32 +45,40 @@ final class StreamClient {
     this.replaying = replaying;
   }
 
-  /** A live event from the hub, already parsed once for every client. */
-  void offer(long seq, Event event, String text) {
+  /**
+   * A live event from the hub, its text written once for every client. Queues it when it matches;
+   * the hub writes the queue out later in bounded slices ({@link #pump(int)}). Answers whether
+   * anything was queued.
+   */
+  boolean offer(long seq, Event event, String text) {
     if (closed) {
-      return;
+      return false;
     }
     if (replaying && event.eventId().equals(filter.after())) {
       afterSeq = seq;
       // Everything buffered so far was committed before the resume point.
       queue.clear();
       dropped = 0;
-      return;
+      return false;
     }
     // The hub delivers in commit order but may hold a position back (CommitOrder), so a live event
     // can come after the replay that already held it.
     if (seq <= seam || !filter.matches(event)) {
-      return;
+      return false;
+    }
+    if (queue.size() >= limit && socket != null) {
+      // Full only because the hub has not written this commit out yet: write what the socket takes now.
+      pump(limit);
     }
     if (queue.size() >= limit) {
       dropped++;
       droppedTotal++;
       CollectorMetrics.get().streamDropped(1);
-      return;
+      return false;
     }
     noteDrops();
     queue.add(new Pending(seq, text));
-    pump();
+    return socket != null;
   }
 
   /**
@@ -78,14 +86,15 @@ final class StreamClient {
    * position of the last one, or of {@code after} itself when later) is known: drop buffered live
    * events the replay already holds, then write the replay followed by the buffer.
    */
-  void open(ServerWebSocket socket, List<String> replayed, long lastReplayedSeq) {
+  void open(ServerWebSocket socket, List<String> replayed, long lastReplayedSeq, Runnable wake) {
     this.socket = socket;
     seam = Math.max(lastReplayedSeq, afterSeq);
     queue.removeIf(pending -> pending.seq() >= 0 && pending.seq() <= seam);
     replay = replayed.iterator();
     replaying = false;
-    socket.drainHandler(v -> pump());
-    pump();
+    // The socket has room again: the hub writes the queue out (with the dropped notice first).
+    socket.drainHandler(v -> wake.run());
+    wake.run();
   }
 
   void close() {
@@ -101,28 +110,42 @@ final class StreamClient {
     }
   }
 
-  private void pump() {
+  /**
+   * Writes queued frames while the socket takes them, at most {@code budget}. Answers how many were
+   * written; {@link #ready()} tells whether more could be written now.
+   */
+  int pump(int budget) {
     // The peer may have closed the socket before its close handler removed this client.
     if (socket == null || closed || socket.isClosed()) {
-      return;
+      return 0;
     }
-    while (!socket.writeQueueFull()) {
+    int written = 0;
+    while (written < budget && !socket.writeQueueFull()) {
       noteDrops();
       if (replay != null && replay.hasNext()) {
         socket.writeTextMessage(replay.next());
         sent++;
+        written++;
         continue;
       }
       replay = null;
       Pending next = queue.pollFirst();
       if (next == null) {
-        return;
+        break;
       }
       socket.writeTextMessage(next.text());
+      written++;
       if (next.seq() >= 0) {
         sent++;
       }
     }
+    return written;
+  }
+
+  /** Whether frames wait and the socket would take one now. */
+  boolean ready() {
+    return socket != null && !closed && !socket.isClosed() && !socket.writeQueueFull()
+      && (!queue.isEmpty() || dropped > 0 || (replay != null && replay.hasNext()));
   }
 
   int queued() {

@@ -107,7 +107,7 @@ final class StreamHandler implements Handler<RoutingContext> {
         }
       });
       socket.exceptionHandler(e -> LOG.debug("Stream client error: {}", e.toString()));
-      client.open(socket, replay, lastSeq);
+      client.open(socket, replay, lastSeq, () -> hub.wake(client));
     }).onFailure(e -> {
       hub.remove(client);
       LOG.debug("WebSocket upgrade failed: {}", e.toString());

@@ -11,6 +11,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.eventcollector.bus.Addresses;
+import org.eventcollector.event.Event;
+import org.eventcollector.event.EventBatch;
+import org.eventcollector.event.EventCodecs;
+import org.eventcollector.event.Severity;
+import org.eventcollector.event.StoreResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -56,24 +61,24 @@ class StorageWritesTest {
     Vertx survivor = join();
 
     Promise<Void> taken = Promise.promise();
-    lost.eventBus().<JsonObject>consumer(Addresses.STORAGE_INSERT, m -> taken.tryComplete()).completion()
+    lost.eventBus().<EventBatch>consumer(Addresses.STORAGE_INSERT, m -> taken.tryComplete()).completion()
       .await(30, TimeUnit.SECONDS);
     StorageWrites writes = new StorageWrites(ingest, true);
-    JsonArray events = new JsonArray().add(new JsonObject().put("event_id", "lost-1"));
-    Promise<JsonArray> answer = Promise.promise();
+    List<Event> events = List.of(event("lost-1"));
+    Promise<StoreResult> answer = Promise.promise();
     ingest.getOrCreateContext().runOnContext(v -> writes.insert(events).onComplete(answer));
     taken.future().await(30, TimeUnit.SECONDS);
 
     AtomicInteger received = new AtomicInteger();
-    survivor.eventBus().<JsonObject>consumer(Addresses.STORAGE_INSERT, m -> answer(m, received))
+    survivor.eventBus().<EventBatch>consumer(Addresses.STORAGE_INSERT, m -> answer(m, received))
       .completion().await(30, TimeUnit.SECONDS);
     long killedAt = System.nanoTime();
     ((HazelcastClusterManager) ((VertxInternal) lost).clusterManager()).getHazelcastInstance()
       .getLifecycleService().terminate();
 
-    JsonArray results = answer.future().await(25, TimeUnit.SECONDS);
+    StoreResult results = answer.future().await(25, TimeUnit.SECONDS);
     long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-    assertEquals(new JsonArray().add("collected"), results);
+    assertEquals("collected", results.status(0));
     assertEquals(1, received.get(), "the write reached the survivor once");
     assertTrue(waitedMs < StorageWrites.TIMEOUT_MS / 3, "answered " + waitedMs + " ms after the kill");
   }
@@ -85,21 +90,25 @@ class StorageWritesTest {
     Vertx ingest = join();
     Vertx storage = join();
     AtomicInteger received = new AtomicInteger();
-    storage.eventBus().<JsonObject>consumer(Addresses.STORAGE_INSERT, m -> storage.setTimer(3 * StorageWrites.CHECK_MS,
+    storage.eventBus().<EventBatch>consumer(Addresses.STORAGE_INSERT, m -> storage.setTimer(3 * StorageWrites.CHECK_MS,
       t -> answer(m, received))).completion().await(30, TimeUnit.SECONDS);
     StorageWrites writes = new StorageWrites(ingest, true);
-    Promise<JsonArray> answer = Promise.promise();
-    ingest.getOrCreateContext().runOnContext(v -> writes.insert(new JsonArray()
-      .add(new JsonObject().put("event_id", "kept-1"))).onComplete(answer));
-    assertEquals(new JsonArray().add("collected"), answer.future().await(30, TimeUnit.SECONDS));
+    Promise<StoreResult> answer = Promise.promise();
+    ingest.getOrCreateContext().runOnContext(v -> writes.insert(List.of(event("kept-1"))).onComplete(answer));
+    assertEquals("collected", answer.future().await(30, TimeUnit.SECONDS).status(0));
     assertEquals(1, received.get());
   }
 
-  private static void answer(Message<JsonObject> message, AtomicInteger received) {
+  private static void answer(Message<EventBatch> message, AtomicInteger received) {
     received.incrementAndGet();
-    JsonArray results = new JsonArray();
-    message.body().getJsonArray("events").forEach(e -> results.add("collected"));
-    message.reply(new JsonObject().put("results", results));
+    long[] seqs = new long[message.body().size()];
+    java.util.Arrays.fill(seqs, 1);
+    message.reply(new StoreResult(seqs));
+  }
+
+  private static Event event(String id) {
+    return new Event(id, 0, "akosha", "t", Severity.INFO, "", "", null, null, null, new JsonObject(), List.of(),
+      new JsonObject());
   }
 
   /** A clustered Vert.x on this test's own cluster name and ports. */
@@ -107,7 +116,8 @@ class StorageWritesTest {
     Config config = new FileSystemXmlConfig(Path.of("cluster.xml").toFile());
     config.setClusterName("ec-writes-" + port);
     config.getNetworkConfig().setPort(port).setPortCount(10);
-    Future<Vertx> started = Vertx.builder().withClusterManager(new HazelcastClusterManager(config)).buildClustered();
+    Future<Vertx> started = Vertx.builder().withClusterManager(new HazelcastClusterManager(config)).buildClustered()
+      .onSuccess(v -> EventCodecs.register(v.eventBus()));
     Vertx vertx = started.await(60, TimeUnit.SECONDS);
     nodes.add(vertx);
     return vertx;

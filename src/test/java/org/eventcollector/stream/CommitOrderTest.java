@@ -70,14 +70,14 @@ class CommitOrderTest {
     Context context = vertx.getOrCreateContext();
     context.runOnContext(v -> {
       order = new CommitOrder(vertx, waitMs, maxHeld, () -> wanted, (seq, event) -> {
-        assertFalse(event.containsKey("_seq"), "positions are not part of the event");
-        delivered.add(seq + ":" + event.getString("event_id"));
+        assertFalse(event.toJson().containsKey("_seq"), "positions are not part of the event");
+        delivered.add(seq + ":" + event.eventId());
         if (delivered.size() >= expected) {
           done.complete(new ArrayList<>(delivered));
         }
       });
       consumer = vertx.eventBus().consumer(ADDRESS, m -> {
-        order.accept(Long.parseLong(m.headers().get("seq")), m.body());
+        order.accept(Long.parseLong(m.headers().get("seq")), org.eventcollector.event.Event.fromJson(m.body()));
         mostHeld.accumulateAndGet(order.held(), Math::max);
       });
       consumer.completion().onComplete(ar -> ready.complete(null));
@@ -98,7 +98,7 @@ class CommitOrderTest {
   private void publish(long... positions) {
     for (long seq : positions) {
       vertx.eventBus().publish(ADDRESS, new JsonObject().put("event_id", "e" + seq).put("source_system", "akosha")
-        .put("event_type", "t"), new DeliveryOptions().addHeader("seq", Long.toString(seq)));
+        .put("event_type", "t").put("timestamp", "2026-01-01T00:00:00Z"), new DeliveryOptions().addHeader("seq", Long.toString(seq)));
     }
   }
 

@@ -88,7 +88,7 @@ class PostgresStreamOrderTest {
     vertx.eventBus().addOutboundInterceptor(delivery -> {
       String address = delivery.message().address();
       io.vertx.core.Context sender = Vertx.currentContext();
-      if (address != null && address.startsWith(Addresses.STREAM) && sender != null
+      if (Addresses.STORAGE_COMMITTED.equals(address) && sender != null
         && secondWriter.equals(sender.deploymentID())) {
         delayed.incrementAndGet();
         vertx.setTimer(600, t -> delivery.next());
