@@ -18,6 +18,7 @@ import java.util.UUID;
  */
 public final class EventValidator {
 
+  private static final Set<String> KNOWN = Set.copyOf(Fields.ALL);
   private static final Set<String> RESERVED_IDS = Set.of("batch", "count", "stats", "stream", "correlation");
   private static final int MAX_ID = 64;
   private static final int MAX_TYPE = 128;
@@ -44,8 +45,8 @@ public final class EventValidator {
     if (!(raw instanceof JsonObject json)) {
       throw CodedException.badRequest(null, "event must be a JSON object");
     }
-    for (String field : json.fieldNames()) {
-      if (!Fields.ALL.contains(field)) {
+    for (String field : json.getMap().keySet()) {
+      if (!KNOWN.contains(field)) {
         throw CodedException.badRequest(field, "unknown field '" + abbreviate(field) + "'");
       }
     }
@@ -112,12 +113,20 @@ public final class EventValidator {
     List<String> tags = tags(json.getValue(Fields.TAGS));
     Event event = new Event(id, timestamp, system, type, severity, title, description, correlation, component,
       duration, data, tags, metadata);
-    // The size is that of the event as it is stored and streamed: its JSON text, written here once
-    // and reused by every later step.
-    if (maxEventBytes > 0 && encodedSize(event) > maxEventBytes) {
+    // The size is that of the event as it is stored and streamed: its JSON text, written (when the
+    // bound does not settle it) once and reused by every later step.
+    if (maxEventBytes > 0 && sizeBound(event) > maxEventBytes && encodedSize(event) > maxEventBytes) {
       throw new CodedException(Failure.TOO_LARGE, "event is larger than " + maxEventBytes + " bytes", null);
     }
     return event;
+  }
+
+  private static long sizeBound(Event event) {
+    try {
+      return event.sizeBound();
+    } catch (io.vertx.core.json.EncodeException | IllegalStateException e) {
+      throw CodedException.badRequest(null, "event cannot be encoded as JSON (nested too deeply or holding non-JSON values)");
+    }
   }
 
   private static int encodedSize(Event event) {

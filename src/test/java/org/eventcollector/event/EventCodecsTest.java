@@ -38,6 +38,17 @@ class EventCodecsTest {
   }
 
   @Test
+  @DisplayName("data of every JSON kind is written as Vert.x's encoder writes it")
+  void everyValueKindIsWritten() {
+    JsonObject data = new JsonObject().put("d", 1.5).put("neg", -0.25e-10).put("big", Long.MAX_VALUE).put("t", true)
+      .put("nothing", (Object) null).put("list", new JsonArray().add(1).add("x").addNull().add(new JsonObject()))
+      .put("bytes", new byte[] {1, 2, 3}).put("when", java.time.Instant.ofEpochMilli(5)).put("ctl", "\u0001\b\f\t\r");
+    Event event = new Event("id", 1, "akosha", "t", Severity.DEBUG, "", "", null, null, 0L, data, List.of(),
+      new JsonObject().put("map", new java.util.LinkedHashMap<>(java.util.Map.of("k", "v"))));
+    assertEquals(new JsonObject(event.toJson().encode()), new JsonObject(event.json()));
+  }
+
+  @Test
   @DisplayName("a batch with positions survives the wire form between nodes")
   void batchRoundTripsThroughTheWire() {
     EventCodecs.BatchCodec codec = new EventCodecs.BatchCodec();
