@@ -54,6 +54,8 @@ public interface ConfigKeys {
     String MAX_REPLAY = "stream.max_replay";
     String INBOUND_INGEST = "stream.bridge.inbound_ingest";
     String REORDER_MS = "stream.reorder_ms";
+    /** Whether WebSocket clients may negotiate compression (permessage-deflate); off by default. */
+    String COMPRESSION = "stream.compression";
   }
 
   interface Analysis {

@@ -49,6 +49,7 @@ public final class Defaults {
         .put("client_queue", 10_000)
         .put("max_replay", 100_000)
         .put("reorder_ms", 250)
+        .put("compression", false)
         .put("bridge", new JsonObject().put("inbound_ingest", false)))
       .put("analysis", new JsonObject().put("instances", 1))
       .put("retention", new JsonObject().put("days", 0).put("interval_minutes", 60))

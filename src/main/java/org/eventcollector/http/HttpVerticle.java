@@ -78,6 +78,10 @@ public class HttpVerticle extends VerticleBase {
       .setMaxHeaderSize(MAX_LINE + 64)
       .setCompressionSupported(true)
       .setTcpNoDelay(true);
+    // A compressed WebSocket frame is deflated once per client: with many stream clients that is
+    // most of the fan-out's cost, so clients get plain frames unless the configuration allows it.
+    boolean wsCompression = Config.bool(conf, ConfigKeys.Stream.COMPRESSION, false);
+    options.setPerMessageWebSocketCompressionSupported(wsCompression).setPerFrameWebSocketCompressionSupported(wsCompression);
     server = vertx.createHttpServer(options)
       .invalidRequestHandler(HttpVerticle::invalid)
       .requestHandler(router);
