@@ -97,10 +97,15 @@ public final class Main implements Callable<Integer> {
     /** Starts a node (clustered when the config says so) with Prometheus metrics. */
     public static java.util.concurrent.CompletableFuture<Node> start(JsonObject config) {
       warnIfOpen(config);
-      VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+      MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
         .setJvmMetricsEnabled(true)
-        .setEnabled(true));
+        .setEnabled(true);
+      if (!Config.bool(config, ConfigKeys.Metrics.EVENTBUS, false)) {
+        // Every message would build tags and look its meter up; the collector's own meters count events.
+        metrics.addDisabledMetricsCategory(io.vertx.micrometer.MetricsDomain.EVENT_BUS.toCategory());
+      }
+      VertxOptions options = new VertxOptions().setMetricsOptions(metrics);
       io.vertx.core.Future<Vertx> vertx;
       if (Config.bool(config, ConfigKeys.CLUSTER, false)) {
         vertx = org.eventcollector.metrics.MetricsExport.builder(options, config).withClusterManager(org.eventcollector.cluster.ClusterSetup.manager(config))

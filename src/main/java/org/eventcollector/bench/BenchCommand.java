@@ -54,8 +54,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--queries", defaultValue = "200", description = "Queries per shape (default ${DEFAULT-VALUE})")
   int queries;
 
-  @Option(names = "--stream-clients", split = ",", defaultValue = "1,10,50", description = "WebSocket clients (list, default ${DEFAULT-VALUE})")
-  List<Integer> streamClients;
+  @Option(names = "--stream-clients", split = ",", defaultValue = "0,1,10,50",
+    description = "WebSocket clients per variant (list, default ${DEFAULT-VALUE}); idle:N connects N clients whose filter"
+      + " matches no event, 0 measures the acknowledgement without clients")
+  List<String> streamClients;
 
   @Option(names = "--stream-rate", defaultValue = "10000", description = "Events/s ingested during stream (default ${DEFAULT-VALUE})")
   int streamRate;

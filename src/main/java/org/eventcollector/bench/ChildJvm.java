@@ -32,6 +32,15 @@ final class ChildJvm implements AutoCloseable {
   private final CompletableFuture<String> ready = new CompletableFuture<>();
   private final Deque<String> tail = new ArrayDeque<>();
 
+  /** Lines of this JVM's log so far that contain {@code text}. */
+  long count(String text) {
+    try (java.util.stream.Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+      return lines.filter(line -> line.contains(text)).count();
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      return 0;
+    }
+  }
+
   private ChildJvm(String name, Process process, Path log, Pattern readyLine) {
     this.name = name;
     this.process = process;

@@ -70,6 +70,8 @@ public interface ConfigKeys {
   interface Metrics {
     String OTLP_URL = "metrics.otlp.url";
     String OTLP_STEP_SECONDS = "metrics.otlp.step_seconds";
+    /** Vert.x's event-bus meters ({@code vertx_eventbus_*}); off, since they look a meter up for every message. */
+    String EVENTBUS = "metrics.eventbus";
   }
 
   interface Auth {

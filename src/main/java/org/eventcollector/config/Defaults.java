@@ -54,6 +54,7 @@ public final class Defaults {
       .put("analysis", new JsonObject().put("instances", 1))
       .put("retention", new JsonObject().put("days", 0).put("interval_minutes", 60))
       .put("auth", new JsonObject().put("api_keys_file", ""))
-      .put("metrics", new JsonObject().put("otlp", new JsonObject().put("url", "").put("step_seconds", 60)));
+      .put("metrics", new JsonObject().put("otlp", new JsonObject().put("url", "").put("step_seconds", 60))
+        .put("eventbus", false));
   }
 }

@@ -134,6 +134,13 @@ class SlowClientTest {
       }
     }
     assertEquals(EVENTS, accounted.get());
+
+    // Caught up, the client is live again: a new event arrives as its next frame.
+    CompletableFuture<JsonObject> live = new CompletableFuture<>();
+    vertx.runOnContext(v -> slow.textMessageHandler(text -> live.complete(new JsonObject(text))));
+    node.ingest(new JsonArray().add(TestNode.event("marker", "crackerjack", "build")))
+      .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertEquals("marker", live.get(30, TimeUnit.SECONDS).getString("event_id"));
   }
 
   private static <T> T await(Future<T> future) throws Exception {
