@@ -92,8 +92,8 @@ final class CommitQueue {
 
   /** The events of a JSON write {@code {events: [...]}}, or null once the message is failed. */
   private static List<Event> fromJson(Message<Object> message) {
-    JsonArray array = message.body() instanceof JsonObject body ? body.getJsonArray("events") : null;
-    if (array == null) {
+    Object value = message.body() instanceof JsonObject body ? body.getValue("events") : null;
+    if (!(value instanceof JsonArray array)) {
       message.fail(Failure.BAD_REQUEST, "events is required");
       return null;
     }

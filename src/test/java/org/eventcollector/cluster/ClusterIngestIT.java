@@ -70,6 +70,19 @@ class ClusterIngestIT {
       }
     });
     consumer.completion().await(30, TimeUnit.SECONDS);
+    // A's WebSocket clients get B's commits through events.storage.committed: objects encoded by
+    // the collector's codec on B and decoded on A.
+    Set<String> framed = ConcurrentHashMap.newKeySet();
+    Promise<Void> allFramed = Promise.promise();
+    io.vertx.core.http.WebSocket socket = publisher.createWebSocketClient()
+      .connect(nodeA.port, "127.0.0.1", "/events/stream?source_system=mahavishnu").await(30, TimeUnit.SECONDS);
+    socket.textMessageHandler(text -> {
+      JsonObject event = new JsonObject(text);
+      if ("bus-it".equals(event.getString("source_component")) && framed.add(event.getString("event_id"))
+        && framed.size() == total) {
+        allFramed.tryComplete();
+      }
+    });
 
     List<Future<JsonObject>> acks = new ArrayList<>();
     Set<String> ids = new HashSet<>();
@@ -88,6 +101,9 @@ class ClusterIngestIT {
 
     allStreamed.future().await(30, TimeUnit.SECONDS);
     assertEquals(ids, streamed);
+    allFramed.future().await(30, TimeUnit.SECONDS);
+    assertEquals(ids, framed);
+    socket.close();
 
     WebClient web = cluster.web();
     JsonObject count = web.get(nodeA.port, "127.0.0.1", "/events/count?source_component=bus-it").send()
