@@ -149,13 +149,15 @@ final class IngestService {
       }
       return store(accepted).map(results -> {
         int duplicates = 0;
+        Map<String, Integer> collected = new LinkedHashMap<>();
         for (int i = 0; i < results.size(); i++) {
           if (results.collected(i)) {
-            metrics.collected(accepted.get(i).sourceSystem(), 1);
+            collected.merge(accepted.get(i).sourceSystem(), 1, Integer::sum);
           } else {
             duplicates++;
           }
         }
+        collected.forEach(metrics::collected);
         metrics.duplicate(duplicates);
         metrics.ingestLatency(http, System.nanoTime() - started);
         return answer(accepted.size(), duplicates, errors);

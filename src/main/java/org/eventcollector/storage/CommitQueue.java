@@ -170,15 +170,17 @@ final class CommitQueue {
     }
     List<Event> committed = stored == seqs.length ? events : new ArrayList<>(stored);
     long[] positions = stored == seqs.length ? seqs : new long[stored];
+    java.util.Map<String, Integer> perSystem = new java.util.HashMap<>();
     for (int i = 0, k = 0; i < seqs.length; i++) {
       if (seqs[i] > 0) {
-        metrics.stored(events.get(i).sourceSystem(), 1);
+        perSystem.merge(events.get(i).sourceSystem(), 1, Integer::sum);
         if (committed != events) {
           committed.add(events.get(i));
           positions[k++] = seqs[i];
         }
       }
     }
+    perSystem.forEach(metrics::stored);
     processed += stored;
     publisher.publish(new EventBatch(committed, positions));
   }
