@@ -195,11 +195,15 @@ final class Scenarios implements AutoCloseable {
     Target target = collector();
     for (int size : options.batchSizes) {
       double limit = PlainJdbc.batchedInsertRate(dir.resolve("jdbc-" + size + ".db"), size, options.events, options.seconds);
+      double seed = PlainJdbc.seedSchemaRate(dir.resolve("seed-" + size + ".db"), size, options.events, options.seconds);
       Latencies latency = new Latencies();
       Load.Outcome ours = batches(target, size, options.batchConnections, Math.max(2, options.events / size), latency);
-      results.add(Result.rate("ingest-batch", "POST /events/batch of " + size + ", " + options.batchConnections + " connections",
-        ours.perSecond(size), limit, latency, join("limit: plain JDBC batched inserts of " + size
-          + ", same schema and pragmas; goal ≥ 60 %", ours.errors())));
+      String variant = "POST /events/batch of " + size + ", " + options.batchConnections + " connections";
+      results.add(Result.rate("ingest-batch", variant, ours.perSecond(size), limit, latency,
+        join("limit: plain JDBC batched inserts of " + size + ", same schema and pragmas; goal ≥ 80 %", ours.errors())));
+      results.add(Result.rate("ingest-batch", variant + ", vs the seed's schema", ours.perSecond(size), seed, latency,
+        "limit: plain JDBC into the seed's naive schema (UUID text keys, six single-column indexes), " + size
+          + " rows per transaction, WAL, synchronous=NORMAL; goal ≥ 200 %"));
     }
   }
 

@@ -3,9 +3,7 @@ package org.eventcollector.storage;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
-import org.eventcollector.event.Event;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -44,7 +42,7 @@ final class MirrorOutbox implements OutboxHook, Outbox {
   }
 
   @Override
-  public Future<?> enqueue(SqlConnection conn, List<Event> events, long[] seqs) {
+  public void enqueue(java.sql.Connection conn, long[] seqs) throws java.sql.SQLException {
     long first = Long.MAX_VALUE;
     long last = -1;
     for (long seq : seqs) {
@@ -53,8 +51,15 @@ final class MirrorOutbox implements OutboxHook, Outbox {
         last = Math.max(last, seq);
       }
     }
-    return last < 0 ? Future.succeededFuture()
-      : conn.preparedQuery(sql.get("enqueue")).execute(Tuple.of(System.currentTimeMillis(), first, last));
+    if (last < 0) {
+      return;
+    }
+    try (java.sql.PreparedStatement enqueue = conn.prepareStatement(sql.get("enqueue"))) {
+      enqueue.setLong(1, System.currentTimeMillis());
+      enqueue.setLong(2, first);
+      enqueue.setLong(3, last);
+      enqueue.executeUpdate();
+    }
   }
 
   @Override
@@ -65,9 +70,9 @@ final class MirrorOutbox implements OutboxHook, Outbox {
 
   @Override
   public Future<Long> load() {
-    return store.writer().query(sql.get("count")).execute().compose(count -> {
+    return store.reader().query(sql.get("count")).execute().compose(count -> {
       rows = count.iterator().next().getLong(0);
-      return store.writer().query(sql.get("started")).execute();
+      return store.reader().query(sql.get("started")).execute();
     }).map(started -> {
       var it = started.iterator();
       return it.hasNext() ? it.next().getLong(0) : 0L;
@@ -116,17 +121,27 @@ final class MirrorOutbox implements OutboxHook, Outbox {
 
   @Override
   public Future<Void> checkpoint(long done, Map<String, String> graph, long started) {
-    return store.writer().withTransaction(conn -> {
-      Future<Integer> deleted = conn.preparedQuery(sql.get("delete-done")).execute(Tuple.of(done))
-        .map(result -> result.rowCount());
-      Future<?> written = deleted;
-      if (!graph.isEmpty()) {
-        List<Tuple> updates = new ArrayList<>(graph.size());
-        graph.forEach((name, last) -> updates.add(Tuple.of(name, last.isEmpty() ? null : last)));
-        written = written.compose(r -> conn.preparedQuery(sql.get("upsert-graph")).executeBatch(updates));
+    return store.write(conn -> {
+      int deleted;
+      try (java.sql.PreparedStatement delete = conn.prepareStatement(sql.get("delete-done"))) {
+        delete.setLong(1, done);
+        deleted = delete.executeUpdate();
       }
-      written = written.compose(r -> conn.preparedQuery(sql.get("set-started")).execute(Tuple.of(started)));
-      return written.compose(r -> deleted);
+      if (!graph.isEmpty()) {
+        try (java.sql.PreparedStatement upsert = conn.prepareStatement(sql.get("upsert-graph"))) {
+          for (Map.Entry<String, String> entity : graph.entrySet()) {
+            upsert.setString(1, entity.getKey());
+            upsert.setString(2, entity.getValue().isEmpty() ? null : entity.getValue());
+            upsert.addBatch();
+          }
+          upsert.executeBatch();
+        }
+      }
+      try (java.sql.PreparedStatement set = conn.prepareStatement(sql.get("set-started"))) {
+        set.setLong(1, started);
+        set.executeUpdate();
+      }
+      return deleted;
     }).map(deleted -> {
       rows -= deleted;
       return null;

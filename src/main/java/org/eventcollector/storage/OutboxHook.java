@@ -10,7 +10,14 @@ import java.util.List;
 interface OutboxHook {
 
   /** Called inside the insert transaction, after the rows, with the events and their positions (-1: not stored). */
-  Future<?> enqueue(SqlConnection conn, List<Event> events, long[] seqs);
+  default Future<?> enqueue(SqlConnection conn, List<Event> events, long[] seqs) {
+    return Future.failedFuture(new UnsupportedOperationException("this outbox is written through JDBC"));
+  }
+
+  /** The same for a store that commits on a plain JDBC connection (SQLite's writer thread). */
+  default void enqueue(java.sql.Connection conn, long[] seqs) throws java.sql.SQLException {
+    throw new UnsupportedOperationException("this outbox is written through the Vert.x SQL client");
+  }
 
   /** Called once that transaction has committed {@code stored} new events. */
   void committed(int stored);

@@ -18,7 +18,7 @@ import java.sql.Statement;
  */
 final class SchemaMigrator {
 
-  static final int CURRENT = 4;
+  static final int CURRENT = 5;
   private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
 
   private SchemaMigrator() {

@@ -18,50 +18,94 @@ final class SqlFilter {
 
   final StringBuilder where = new StringBuilder();
   final List<Object> params = new ArrayList<>();
+  /** The table alias columns are qualified with ("" or "e."). */
+  private final String p;
 
+  private SqlFilter(String prefix) {
+    this.p = prefix;
+  }
+
+  /** Every row searchable through the index (a filter that is only planned, never run). */
   static SqlFilter of(EventQuery query) {
-    SqlFilter filter = new SqlFilter();
-    filter.in("source_system", query.sourceSystems());
-    filter.in("event_type", query.eventTypes());
-    filter.in("severity", query.severities().stream().map(Severity::rank).toList());
-    filter.in("source_component", query.components());
+    return of(query, Long.MAX_VALUE, "");
+  }
+
+  /**
+   * The filter of {@code query} on {@code events} (aliased {@code prefix}); a search reads the
+   * positions up to {@code indexed} through the trigram index and the rows after it directly.
+   */
+  static SqlFilter of(EventQuery query, long indexed, String prefix) {
+    SqlFilter filter = new SqlFilter(prefix);
+    String p = prefix;
+    filter.in(p + "source_system", query.sourceSystems());
+    filter.in(p + "event_type", query.eventTypes());
+    filter.in(p + "severity", query.severities().stream().map(Severity::rank).toList());
+    filter.in(p + "source_component", query.components());
     if (query.minSeverity() != null) {
-      filter.and("severity >= ?", query.minSeverity().rank());
+      filter.and(p + "severity >= ?", query.minSeverity().rank());
     }
     if (query.start() != null) {
-      filter.and("ts >= ?", query.start());
+      filter.and(p + "ts >= ?", query.start());
     }
     if (query.end() != null) {
-      filter.and(query.endInclusive() ? "ts <= ?" : "ts < ?", query.end());
+      filter.and(query.endInclusive() ? p + "ts <= ?" : p + "ts < ?", query.end());
     }
     if (query.correlationId() != null) {
-      filter.and("correlation_id = ?", query.correlationId());
+      filter.and(p + "correlation_id = ?", query.correlationId());
     }
     for (String tag : query.tags()) {
-      filter.and("seq IN (SELECT seq FROM event_tags WHERE tag = ?)", tag);
+      filter.and(p + "seq IN (SELECT seq FROM event_tags WHERE tag = ?)", tag);
     }
     if (!query.anyTags().isEmpty()) {
-      filter.clause("seq IN (SELECT seq FROM event_tags WHERE tag IN (" + marks(query.anyTags().size()) + "))");
+      filter.clause(p + "seq IN (SELECT seq FROM event_tags WHERE tag IN (" + marks(query.anyTags().size()) + "))");
       filter.params.addAll(query.anyTags());
     }
+    filter.search(query.searchTerms(), indexed);
+    return filter;
+  }
+
+  /** Each term a case-folded substring of the title or the description (CONTRACT section 10). */
+  private void search(List<String> terms, long indexed) {
     StringBuilder match = new StringBuilder();
-    for (String term : query.searchTerms()) {
+    List<String> indexable = new ArrayList<>();
+    for (String term : terms) {
       // FTS5 reads its query as a C string: a NUL would cut it, so such a term is matched directly.
       if (term.codePointCount(0, term.length()) >= TRIGRAM && term.indexOf('\0') < 0) {
         if (match.length() > 0) {
           match.append(' ');
         }
         match.append('"').append(term.replace("\"", "\"\"")).append('"');
+        indexable.add(Text.fold(term));
       } else {
-        filter.and("(instr(lower(title), ?) > 0 OR instr(lower(description), ?) > 0)", Text.fold(term));
-        filter.params.add(Text.fold(term));
+        and("(instr(lower(" + p + "title), ?) > 0 OR instr(lower(" + p + "description), ?) > 0)", Text.fold(term));
+        params.add(Text.fold(term));
       }
     }
-    if (match.length() > 0) {
-      filter.and("seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)", match.toString());
+    if (match.length() == 0) {
+      return;
     }
-    return filter;
+    if (indexed == Long.MAX_VALUE) {
+      and(p + "seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)", match.toString());
+      return;
+    }
+    // The indexed part through the index, the tail the indexer has not reached by a bounded scan.
+    StringBuilder tail = new StringBuilder("(" + p + "seq > ?");
+    List<Object> tailParams = new ArrayList<>();
+    tailParams.add(indexed);
+    for (String term : indexable) {
+      tail.append(" AND (instr(" + FOLD + "(" + p + "title), ?) > 0 OR instr(" + FOLD + "(" + p + "description), ?) > 0)");
+      tailParams.add(term);
+      tailParams.add(term);
+    }
+    tail.append(')');
+    clause("(" + p + "seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ? AND rowid <= ?) OR " + tail + ")");
+    params.add(match.toString());
+    params.add(indexed);
+    params.addAll(tailParams);
   }
+
+  /** The SQL function that folds case as {@link Text#fold} does (registered on every connection). */
+  static final String FOLD = "ec_fold";
 
   String whereClause() {
     return where.length() == 0 ? "" : " WHERE " + where;
@@ -91,7 +135,7 @@ final class SqlFilter {
     }
   }
 
-  private void and(String fragment, Object param) {
+  void and(String fragment, Object param) {
     clause(fragment);
     params.add(param);
   }

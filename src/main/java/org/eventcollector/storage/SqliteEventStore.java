@@ -2,6 +2,7 @@ package org.eventcollector.storage;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.jdbcclient.JDBCPool;
@@ -14,6 +15,7 @@ import io.vertx.sqlclient.Tuple;
 import org.eventcollector.event.Event;
 import org.eventcollector.event.EventQuery;
 import org.eventcollector.event.Severity;
+import org.eventcollector.event.Text;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -29,15 +31,21 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * SQLite through vertx-jdbc-client: one writer connection (commits are grouped by the caller),
- * a small pool of readers (WAL lets them read while the writer commits).
+ * SQLite: commits run as one blocking task each on the writer's own plain JDBC connection and
+ * thread ({@link SqliteWriter}); reads go through a small vertx-jdbc-client pool (WAL lets them
+ * read while the writer commits). After each commit the search indexer feeds the trigram index
+ * in bounded chunks on the same thread; WAL checkpoints run on a connection of their own.
  */
 final class SqliteEventStore implements EventStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(SqliteEventStore.class);
   private static final String COLUMNS = "seq, event_id, ts, source_system, event_type, severity, title, description, "
     + "correlation_id, source_component, duration_ms, data, tags, metadata";
-  private static final int IN_CHUNK = 500;
+  private static final String E_COLUMNS = "e." + COLUMNS.replace(", ", ", e.");
+  /** Rows the search indexer adds per task: a commit waits behind at most one such task. */
+  static final int INDEX_CHUNK = 2_000;
+  /** How often the WAL is checkpointed (passively, off the commit path). */
+  private static final long CHECKPOINT_MS = 1_000;
 
   private final Vertx vertx;
   private final Path path;
@@ -46,10 +54,16 @@ final class SqliteEventStore implements EventStore {
   private final int mmapMb;
   private final int readers;
   private final Sql sql = Sql.load();
-  private Pool writer;
+  private WorkerExecutor writerThread;
+  private SqliteWriter writer;
   private Pool reader;
-  private long nextSeq;
   private long totalEvents;
+  private volatile long lastSeq;
+  private volatile long indexed;
+  private boolean indexing;
+  private long checkpointTimer = -1;
+  private boolean checkpointing;
+  private java.sql.Connection checkpointer;
   private volatile FileLock fileLock;
   /** The error of the last commit when it failed (disk full, I/O error); null once a commit succeeds. */
   private volatile String lastWriteError;
@@ -68,16 +82,19 @@ final class SqliteEventStore implements EventStore {
     this.outbox = hook;
   }
 
-  Pool writer() {
-    return writer;
-  }
-
   Pool reader() {
     return reader;
   }
 
+  /** Runs {@code work} in one transaction on the writer's thread and connection. */
+  <T> Future<T> write(SqliteWriter.Work<T> work) {
+    return writerThread.executeBlocking(() -> writer.transaction(work), true);
+  }
+
   @Override
   public Future<Void> open() {
+    writerThread = vertx.createSharedWorkerExecutor("sqlite-writer-" + System.identityHashCode(this), 1, 10,
+      java.util.concurrent.TimeUnit.MINUTES);
     return vertx.executeBlocking(() -> {
       Path parent = path.toAbsolutePath().getParent();
       if (parent != null) {
@@ -90,16 +107,20 @@ final class SqliteEventStore implements EventStore {
         throw unusable(e);
       }
       return null;
-    }).compose(v -> {
-      writer = JDBCPool.pool(vertx, dataSource(false), new PoolOptions().setMaxSize(1).setName("sqlite-writer-" + path));
+    }).compose(v -> writerThread.executeBlocking(() -> {
+      writer = new SqliteWriter(dataSource(false), outbox);
+      lastSeq = writer.lastSeq();
+      indexed = writer.indexed();
+      return null;
+    }, true)).compose(v -> {
       reader = JDBCPool.pool(vertx, dataSource(true), new PoolOptions().setMaxSize(readers).setName("sqlite-reader-" + path));
-      return writer.query(sql.get("max-seq")).execute();
-    }).compose(rows -> {
-      nextSeq = rows.iterator().next().getLong(0) + 1;
-      return writer.query(sql.get("count-all")).execute();
+      return reader.query(sql.get("count-all")).execute();
     }).map(rows -> {
       totalEvents = rows.iterator().next().getLong(0);
-      LOG.info("SQLite store open at {} ({} events)", path.toAbsolutePath(), totalEvents);
+      LOG.info("SQLite store open at {} ({} events, {} not yet in the search index)", path.toAbsolutePath(),
+        totalEvents, lastSeq - indexed);
+      checkpointTimer = vertx.setPeriodic(CHECKPOINT_MS, id -> checkpoint());
+      index();
       return (Void) null;
     }).recover(e -> close().transform(closed -> Future.failedFuture(
       e instanceof IllegalStateException ? e : unusable(e))));
@@ -125,77 +146,86 @@ final class SqliteEventStore implements EventStore {
     if (readOnly) {
       config.setReadOnly(true);
     }
-    SQLiteDataSource dataSource = new SQLiteDataSource(config);
+    SQLiteDataSource dataSource = new FoldingDataSource(config);
     dataSource.setUrl("jdbc:sqlite:" + path.toAbsolutePath());
     return dataSource;
   }
 
+  /** Connections that know {@link SqlFilter#FOLD}, the search's case folding. */
+  private static final class FoldingDataSource extends SQLiteDataSource {
+
+    FoldingDataSource(SQLiteConfig config) {
+      super(config);
+    }
+
+    @Override
+    public org.sqlite.SQLiteConnection getConnection(String username, String password) throws java.sql.SQLException {
+      org.sqlite.SQLiteConnection conn = super.getConnection(username, password);
+      org.sqlite.Function.create(conn, SqlFilter.FOLD, new org.sqlite.Function() {
+        @Override
+        protected void xFunc() throws java.sql.SQLException {
+          String value = value_text(0);
+          result(value == null ? null : Text.fold(value));
+        }
+      }, 1, org.sqlite.Function.FLAG_DETERMINISTIC);
+      return conn;
+    }
+  }
+
   @Override
   public Future<long[]> insert(List<Event> events) {
-    return writer.withTransaction(conn -> existing(conn, events).compose(known -> {
-      long[] seqs = new long[events.size()];
-      Set<String> seen = new HashSet<>(known);
-      List<Tuple> rows = new ArrayList<>(events.size());
-      List<Tuple> tags = new ArrayList<>();
-      long seq = nextSeq;
-      for (int i = 0; i < events.size(); i++) {
-        Event e = events.get(i);
-        if (!seen.add(e.eventId())) {
-          seqs[i] = -1;
-          continue;
-        }
-        seqs[i] = seq;
-        rows.add(Tuple.from(new Object[] {seq, e.eventId(), e.timestamp(), e.sourceSystem(), e.eventType(),
-          e.severity().rank(), e.title(), e.description(), e.correlationId(), e.sourceComponent(), e.durationMs(),
-          e.data().encode(), new JsonArray(e.tags()).encode(), e.metadata().encode()}));
-        for (String tag : new HashSet<>(e.tags())) {
-          tags.add(Tuple.of(tag, seq));
-        }
-        seq++;
-      }
-      if (rows.isEmpty()) {
-        return Future.succeededFuture(seqs);
-      }
-      long last = seq;
-      Future<?> written = conn.preparedQuery(sql.get("insert-event")).executeBatch(rows);
-      if (!tags.isEmpty()) {
-        written = written.compose(r -> conn.preparedQuery(sql.get("insert-tag")).executeBatch(tags));
-      }
-      if (outbox != null) {
-        written = written.compose(r -> outbox.enqueue(conn, events, seqs));
-      }
-      return written.map(r -> {
-        nextSeq = last;
-        return seqs;
-      });
-    })).onSuccess(seqs -> {
+    return writerThread.executeBlocking(() -> writer.insert(events), true).map(stored -> {
       lastWriteError = null;
-      int stored = 0;
-      for (long s : seqs) {
-        if (s > 0) {
-          totalEvents++;
-          stored++;
-        }
+      totalEvents += stored.count();
+      lastSeq = writer.lastSeq();
+      if (outbox != null && stored.count() > 0) {
+        outbox.committed(stored.count());
       }
-      if (outbox != null && stored > 0) {
-        outbox.committed(stored);
-      }
+      index();
+      return stored.seqs();
     }).onFailure(e -> lastWriteError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
   }
 
-  private Future<Set<String>> existing(SqlConnection conn, List<Event> events) {
-    Future<Set<String>> found = Future.succeededFuture(new HashSet<>());
-    for (int from = 0; from < events.size(); from += IN_CHUNK) {
-      List<Event> chunk = events.subList(from, Math.min(events.size(), from + IN_CHUNK));
-      String query = "SELECT event_id FROM events WHERE event_id IN (" + SqlFilter.marks(chunk.size()) + ")";
-      Tuple ids = Tuple.tuple();
-      chunk.forEach(e -> ids.addString(e.eventId()));
-      found = found.compose(set -> conn.preparedQuery(query).execute(ids).map(rows -> {
-        rows.forEach(row -> set.add(row.getString(0)));
-        return set;
-      }));
+  /** Queues one chunk of the search indexer behind the commits, while it is behind; one at a time. */
+  private void index() {
+    if (indexing || writerThread == null || indexed >= lastSeq) {
+      return;
     }
-    return found;
+    indexing = true;
+    writerThread.executeBlocking(() -> {
+      writer.indexChunk(INDEX_CHUNK);
+      return writer.indexed();
+    }, true).onComplete(ar -> {
+      indexing = false;
+      if (ar.succeeded()) {
+        indexed = ar.result();
+        index();
+      } else if (writer != null) {
+        LOG.warn("Search indexer failed (retried after the next commit): {}", ar.cause().getMessage());
+      }
+    });
+  }
+
+  /** A passive WAL checkpoint on a connection of its own: it never waits for, nor holds up, a commit. */
+  private void checkpoint() {
+    if (checkpointing) {
+      return;
+    }
+    checkpointing = true;
+    vertx.executeBlocking(() -> {
+      if (checkpointer == null) {
+        checkpointer = dataSource(false).getConnection();
+      }
+      try (java.sql.Statement st = checkpointer.createStatement()) {
+        st.execute("PRAGMA wal_checkpoint(PASSIVE)");
+      }
+      return null;
+    }, false).onComplete(ar -> {
+      checkpointing = false;
+      if (ar.failed()) {
+        LOG.debug("WAL checkpoint failed: {}", ar.cause().getMessage());
+      }
+    });
   }
 
   @Override
@@ -206,9 +236,17 @@ final class SqliteEventStore implements EventStore {
     });
   }
 
+  /** The filter of {@code query}, searching through the index up to the indexer's watermark. */
+  private SqlFilter filter(EventQuery query) {
+    return SqlFilter.of(query, indexed, "");
+  }
+
   @Override
   public Future<List<JsonObject>> query(EventQuery query) {
-    SqlFilter filter = SqlFilter.of(query);
+    if (!query.tags().isEmpty() && query.sortBy() == EventQuery.SortField.TIMESTAMP && query.correlationId() == null) {
+      return byTag(query);
+    }
+    SqlFilter filter = filter(query);
     String text = "SELECT " + COLUMNS + " FROM events" + filter.whereClause() + SqlFilter.orderBy(query)
       + " LIMIT ? OFFSET ?";
     filter.params.add(query.limit());
@@ -216,9 +254,43 @@ final class SqliteEventStore implements EventStore {
     return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(SqliteEventStore::toList);
   }
 
+  /**
+   * Newest (or oldest) first through {@code event_tags (tag, ts, seq)} of the first tag: the walk
+   * stops once the page is full, however many events carry the tag; the other filters are checked
+   * per row, the other tags by their own key.
+   */
+  private Future<List<JsonObject>> byTag(EventQuery query) {
+    String first = query.tags().get(0);
+    EventQuery rest = new EventQuery(query.sourceSystems(), query.eventTypes(), query.severities(), query.components(),
+      query.minSeverity(), query.start(), query.end(), query.endInclusive(), null, List.of(), query.anyTags(),
+      query.searchTerms(), query.limit(), query.offset(), query.sortBy(), query.ascending(), query.echo());
+    SqlFilter filter = SqlFilter.of(rest, indexed, "e.");
+    filter.and("t.tag = ?", first);
+    if (query.start() != null) {
+      filter.and("t.ts >= ?", query.start());
+    }
+    if (query.end() != null) {
+      filter.and(query.endInclusive() ? "t.ts <= ?" : "t.ts < ?", query.end());
+    }
+    for (String tag : query.tags().subList(1, query.tags().size())) {
+      filter.and("EXISTS (SELECT 1 FROM event_tags x WHERE x.tag = ? AND x.ts = e.ts AND x.seq = e.seq)", tag);
+    }
+    String dir = query.ascending() ? " ASC" : " DESC";
+    String text = "SELECT " + E_COLUMNS + " FROM event_tags t CROSS JOIN events e ON e.seq = t.seq" + filter.whereClause()
+      + " ORDER BY t.ts" + dir + ", e.event_id" + dir + " LIMIT ? OFFSET ?";
+    filter.params.add(query.limit());
+    filter.params.add(query.offset());
+    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(SqliteEventStore::toList);
+  }
+
   @Override
   public Future<Long> count(EventQuery query) {
-    SqlFilter filter = SqlFilter.of(query);
+    if (Rollups.serve(query)) {
+      Rollups.Statement counted = Rollups.grouped(query, List.of());
+      return reader.preparedQuery(counted.text()).execute(Tuple.from(counted.params()))
+        .map(rows -> rows.iterator().next().getLong(0));
+    }
+    SqlFilter filter = filter(query);
     return reader.preparedQuery("SELECT COUNT(*) FROM events" + filter.whereClause())
       .execute(Tuple.from(filter.params))
       .map(rows -> rows.iterator().next().getLong(0));
@@ -226,19 +298,43 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<Map<String, Long>> countBy(String column, EventQuery query) {
-    if (windowOnly(query) && INDEX_LED.contains(column)) {
-      return countByIndex(column, query);
+    if (Rollups.serve(query)) {
+      return rollup(query, List.of(column)).map(groups -> groups.get(0));
     }
     String expression = Grouping.expression(column);
-    SqlFilter filter = SqlFilter.of(query);
+    SqlFilter filter = filter(query);
     String text = "SELECT " + expression + " AS k, COUNT(*) AS n FROM events" + filter.whereClause()
       + " GROUP BY k ORDER BY n DESC, k";
     return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> Grouping.counts(rows, column));
   }
 
+  /** Counts per value of each of {@code columns} from the rollups, each ordered by count, largest first, then by value. */
+  private Future<List<Map<String, Long>>> rollup(EventQuery query, List<String> columns) {
+    Rollups.Statement grouped = Rollups.grouped(query, columns);
+    return reader.preparedQuery(grouped.text()).execute(Tuple.from(grouped.params())).map(rows -> {
+      List<Map<String, Long>> counts = new ArrayList<>();
+      columns.forEach(c -> counts.add(new java.util.HashMap<>()));
+      for (Row row : rows) {
+        long n = row.getLong(columns.size());
+        for (int i = 0; i < columns.size(); i++) {
+          counts.get(i).merge(Rollups.name(columns.get(i), row.getValue(i)), n, Long::sum);
+        }
+      }
+      List<Map<String, Long>> ordered = new ArrayList<>();
+      for (Map<String, Long> byValue : counts) {
+        Map<String, Long> sorted = new LinkedHashMap<>();
+        byValue.entrySet().stream()
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+          .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        ordered.add(sorted);
+      }
+      return ordered;
+    });
+  }
+
   @Override
   public Future<List<JsonObject>> afterPosition(long seq, EventQuery filterQuery, int max) {
-    SqlFilter filter = SqlFilter.of(filterQuery);
+    SqlFilter filter = filter(filterQuery);
     filter.clause("seq > ?");
     filter.params.add(seq);
     filter.params.add(max + 1);
@@ -271,11 +367,10 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<Integer> deleteBefore(long before, int chunk) {
-    return writer.withTransaction(conn -> conn.preparedQuery(sql.get("delete-chunk")).execute(Tuple.of(before, chunk)))
-      .map(rows -> {
-        totalEvents -= rows.rowCount();
-        return rows.rowCount();
-      });
+    return writerThread.executeBlocking(() -> writer.deleteBefore(before, chunk), true).map(n -> {
+      totalEvents -= n;
+      return n;
+    });
   }
 
   @Override
@@ -286,21 +381,52 @@ final class SqliteEventStore implements EventStore {
       .put("status", writeError == null ? "healthy" : "degraded")
       .put("storage_type", "sqlite")
       .put("db_path", path.toString())
-      .put("total_events", totalEvents);
+      .put("total_events", totalEvents)
+      // Committed positions not yet in the trigram index (searches scan them directly meanwhile).
+      .put("search_index_lag", Math.max(0, lastSeq - indexed));
     if (writeError != null) {
       health.put("last_write_error", writeError);
     }
     return reader.query("SELECT 1").execute().map(rows -> health);
   }
 
+  /** Rows the search indexer adds at most when the store closes (the rest waits for the next start). */
+  private static final int INDEX_AT_CLOSE = 100_000;
+
   @Override
   public Future<Void> close() {
-    Future<Void> w = writer == null ? Future.succeededFuture() : writer.close();
-    Future<Void> r = reader == null ? Future.succeededFuture() : reader.close();
+    if (checkpointTimer >= 0) {
+      vertx.cancelTimer(checkpointTimer);
+      checkpointTimer = -1;
+    }
+    WorkerExecutor thread = writerThread;
+    SqliteWriter w = writer;
     writer = null;
+    writerThread = null;
+    Future<Void> written = thread == null ? Future.succeededFuture() : thread.<Void>executeBlocking(() -> {
+      if (w != null) {
+        try {
+          for (int done = 0; done < INDEX_AT_CLOSE && w.indexChunk(INDEX_CHUNK) > 0; done += INDEX_CHUNK) {
+            // Each chunk is its own transaction.
+          }
+        } finally {
+          w.close();
+        }
+      }
+      return null;
+    }, true).eventually(thread::close);
+    Future<Void> r = reader == null ? Future.succeededFuture() : reader.close();
     reader = null;
-    // The lock goes only once both pools are closed: no second collector may write while we still do.
-    return Future.join(w, r).<Void>mapEmpty().eventually(() -> {
+    Future<Void> c = vertx.executeBlocking(() -> {
+      java.sql.Connection conn = checkpointer;
+      checkpointer = null;
+      if (conn != null) {
+        conn.close();
+      }
+      return null;
+    }, false);
+    // The lock goes only once every connection is closed: no second collector may write while we still do.
+    return Future.join(written, r, c).<Void>mapEmpty().eventually(() -> {
       FileLock held = fileLock;
       fileLock = null;
       if (held != null) {
@@ -340,15 +466,22 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<Map<Long, Long>> hourly(EventQuery query) {
-    SqlFilter filter = SqlFilter.of(query);
-    String text = "SELECT (CASE WHEN ts >= 0 THEN ts / 3600000 ELSE (ts - 3599999) / 3600000 END) AS h, COUNT(*) AS n"
-      + " FROM events" + filter.whereClause() + " GROUP BY h ORDER BY h";
-    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
-      Map<Long, Long> counts = new LinkedHashMap<>();
+    Rollups.Statement statement;
+    if (Rollups.serve(query)) {
+      statement = Rollups.grouped(query, List.of("hour"));
+    } else {
+      SqlFilter filter = filter(query);
+      statement = new Rollups.Statement("SELECT " + Rollups.HOUR_OF_TS + " AS h, COUNT(*) AS n FROM events"
+        + filter.whereClause() + " GROUP BY h", filter.params);
+    }
+    return reader.preparedQuery(statement.text()).execute(Tuple.from(statement.params())).map(rows -> {
+      java.util.TreeMap<Long, Long> counts = new java.util.TreeMap<>();
       for (Row row : rows) {
-        counts.put(row.getLong(0) * 3_600_000L, row.getLong(1));
+        if (row.getLong(1) > 0) {
+          counts.put(row.getLong(0) * Rollups.HOUR, row.getLong(1));
+        }
       }
-      return counts;
+      return new LinkedHashMap<>(counts);
     });
   }
 
@@ -362,7 +495,7 @@ final class SqliteEventStore implements EventStore {
   }
 
   private Future<DurationStats> durationsBySort(EventQuery query, boolean percentiles) {
-    SqlFilter filter = SqlFilter.of(query);
+    SqlFilter filter = filter(query);
     filter.clause("duration_ms IS NOT NULL");
     if (!percentiles) {
       String text = "SELECT COUNT(duration_ms), MIN(duration_ms), MAX(duration_ms), AVG(duration_ms) FROM events"
@@ -385,7 +518,7 @@ final class SqliteEventStore implements EventStore {
   public Future<ErrorGroups> errorGroups(EventQuery query) {
     // A streaming pass on a worker thread over a plain JDBC cursor: one matching row in memory at
     // a time, each folded into its group; the (severity, ts) index serves the window per severity.
-    SqlFilter filter = SqlFilter.of(severitiesListed(query));
+    SqlFilter filter = filter(severitiesListed(query));
     String text = "SELECT event_id, ts, source_system, event_type, title, substr(description, 1, "
       + org.eventcollector.event.Fingerprint.DESCRIPTION_CHARS + ") FROM events" + filter.whereClause();
     return vertx.executeBlocking(() -> {
@@ -407,8 +540,6 @@ final class SqliteEventStore implements EventStore {
     }, false);
   }
 
-  /** Columns led by an index {@code (column, ts, event_id)}: counted per value without a sort. */
-  private static final Set<String> INDEX_LED = Set.of("source_system", "event_type", "severity");
   /** A window holding at least 1/WIDE_WINDOW of all events is served by scanning the duration index. */
   private static final long WIDE_WINDOW = 8;
 
@@ -420,41 +551,12 @@ final class SqliteEventStore implements EventStore {
   }
 
   /**
-   * Counts per value of an index-led column: the distinct values by index seeks (a loose index
-   * scan), then per value a count of the index range inside the window. No table row is read and
-   * nothing is sorted, however many events the window holds.
-   */
-  private Future<Map<String, Long>> countByIndex(String column, EventQuery query) {
-    SqlFilter filter = SqlFilter.of(query);
-    String window = filter.where.length() == 0 ? "" : " AND " + filter.where;
-    String text = "WITH RECURSIVE v(x) AS (SELECT MIN(" + column + ") FROM events UNION ALL SELECT (SELECT MIN("
-      + column + ") FROM events WHERE " + column + " > v.x) FROM v WHERE v.x IS NOT NULL)"
-      + " SELECT x, (SELECT COUNT(*) FROM events WHERE " + column + " = v.x" + window + ") AS n"
-      + " FROM v WHERE x IS NOT NULL";
-    return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(rows -> {
-      List<Map.Entry<String, Long>> counts = new ArrayList<>();
-      for (Row row : rows) {
-        long n = row.getLong(1);
-        if (n > 0) {
-          Object key = row.getValue(0);
-          String name = column.equals("severity") ? Severity.ofRank(((Number) key).intValue()).wire() : String.valueOf(key);
-          counts.add(Map.entry(name, n));
-        }
-      }
-      counts.sort(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
-      Map<String, Long> sorted = new LinkedHashMap<>();
-      counts.forEach(e -> sorted.put(e.getKey(), e.getValue()));
-      return sorted;
-    });
-  }
-
-  /**
    * Duration stats of a wide window from the {@code (duration_ms, ts)} index: one scan for count,
    * min, max and average, then each nearest-rank percentile as the row at its offset in index
    * order. Nothing is sorted and memory stays constant.
    */
   private Future<DurationStats> durationsByIndex(EventQuery query, boolean percentiles) {
-    SqlFilter filter = SqlFilter.of(query);
+    SqlFilter filter = filter(query);
     filter.clause("duration_ms IS NOT NULL");
     String from = " FROM events INDEXED BY events_duration_ts" + filter.whereClause();
     return reader.preparedQuery("SELECT COUNT(*), MIN(duration_ms), MAX(duration_ms), AVG(duration_ms)" + from)
@@ -482,18 +584,34 @@ final class SqliteEventStore implements EventStore {
   }
 
   /**
-   * A time window alone: per column from its index. Any other filter: one GROUP BY over every
-   * column at once (one pass over the matching rows), the totals per column summed from it. A
-   * minimum severity becomes the list of severities, so the {@code (severity, ts)} index serves
-   * the window of each.
+   * Filters the rollups hold: whole hours from them, edge hours from the rows, every column in one
+   * statement. Any other filter: one GROUP BY over every column at once (one pass over the
+   * matching rows), the totals per column summed from it. A minimum severity becomes the list of
+   * severities, so the {@code (severity, ts)} index serves the window of each.
    */
   @Override
   public Future<JsonObject> aggregate(EventQuery query, List<String> columns) {
-    if (windowOnly(query) || columns.isEmpty()) {
+    if (Rollups.serve(query)) {
+      List<String> keys = columns.isEmpty() ? List.of("severity") : columns;
+      return rollup(query, keys).map(groups -> {
+        JsonObject byColumn = new JsonObject();
+        long total = 0;
+        for (long n : groups.get(0).values()) {
+          total += n;
+        }
+        for (int i = 0; i < columns.size(); i++) {
+          JsonObject counts = new JsonObject();
+          groups.get(i).forEach(counts::put);
+          byColumn.put(columns.get(i), counts);
+        }
+        return new JsonObject().put("total", total).put("groups", byColumn);
+      });
+    }
+    if (columns.isEmpty()) {
       return EventStore.super.aggregate(query, columns);
     }
     EventQuery bySeverity = severitiesListed(query);
-    SqlFilter filter = SqlFilter.of(bySeverity);
+    SqlFilter filter = filter(bySeverity);
     List<String> expressions = new ArrayList<>();
     for (String column : columns) {
       expressions.add(column.equals("source_component") ? "COALESCE(source_component, 'unknown')" : column);
