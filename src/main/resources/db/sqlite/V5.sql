@@ -1,7 +1,9 @@
--- Version 5: a lean write path. Secondary indexes end in the sort key (ts) and the row key breaks
--- ties, so no index repeats the event id; tags carry their event's time and are walked newest
--- first; the trigram index is fed after the commit by the search indexer up to a watermark; exact
--- counts per clock hour and (system, type, severity, component) are kept in the commit.
+-- Version 5: a lean write path. Only the indexes the query shapes need, each ending in the sort
+-- key (ts) with the row key as the tie, so no index repeats the event id; type, severity and
+-- component are filtered while walking (ts) or (source_system, ts) newest first and counted from
+-- event_counts; tags carry their event's time and are walked newest first; the trigram index is
+-- fed after the commit by the search indexer up to a watermark; exact counts per clock hour and
+-- (system, type, severity, component) are kept in the commit.
 DROP TRIGGER events_fts_insert;
 DROP TRIGGER events_fts_delete;
 DROP INDEX events_ts;
@@ -11,13 +13,10 @@ DROP INDEX events_type_ts;
 DROP INDEX events_system_severity_ts;
 DROP INDEX events_correlation_ts;
 DROP INDEX events_component_ts;
+DROP INDEX events_duration_ts;
 CREATE INDEX events_ts ON events (ts);
 CREATE INDEX events_system_ts ON events (source_system, ts);
-CREATE INDEX events_system_severity_ts ON events (source_system, severity, ts);
-CREATE INDEX events_severity_ts ON events (severity, ts);
-CREATE INDEX events_type_ts ON events (event_type, ts);
 CREATE INDEX events_correlation_ts ON events (correlation_id, ts) WHERE correlation_id IS NOT NULL;
-CREATE INDEX events_component_ts ON events (source_component, ts) WHERE source_component IS NOT NULL;
 CREATE TABLE event_tags_v5 (
   tag TEXT NOT NULL,
   ts INTEGER NOT NULL,

@@ -43,7 +43,12 @@ final class SqliteEventStore implements EventStore {
     + "correlation_id, source_component, duration_ms, data, tags, metadata";
   private static final String E_COLUMNS = "e." + COLUMNS.replace(", ", ", e.");
   /** Rows the search indexer adds per task: a commit waits behind at most one such task. */
-  static final int INDEX_CHUNK = 2_000;
+  static final int INDEX_CHUNK = 500;
+  /**
+   * The indexer runs while no commit is under way; past this lag it also runs between commits,
+   * one chunk per commit, so that the directly scanned tail of a search stays bounded.
+   */
+  static final long INDEX_LAG_MAX = 20_000;
   /** How often the WAL is checkpointed (passively, off the commit path). */
   private static final long CHECKPOINT_MS = 1_000;
 
@@ -61,6 +66,7 @@ final class SqliteEventStore implements EventStore {
   private volatile long lastSeq;
   private volatile long indexed;
   private boolean indexing;
+  private int committing;
   private long checkpointTimer = -1;
   private boolean checkpointing;
   private java.sql.Connection checkpointer;
@@ -174,6 +180,7 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<long[]> insert(List<Event> events) {
+    committing++;
     return writerThread.executeBlocking(() -> writer.insert(events), true).map(stored -> {
       lastWriteError = null;
       totalEvents += stored.count();
@@ -181,19 +188,28 @@ final class SqliteEventStore implements EventStore {
       if (outbox != null && stored.count() > 0) {
         outbox.committed(stored.count());
       }
-      index();
       return stored.seqs();
-    }).onFailure(e -> lastWriteError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    }).onFailure(e -> lastWriteError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+      .onComplete(ar -> {
+        committing--;
+        // Decided once the caller has queued its next commit, if it has one.
+        vertx.runOnContext(v -> index());
+      });
   }
 
-  /** Queues one chunk of the search indexer behind the commits, while it is behind; one at a time. */
+  /**
+   * Queues one chunk of the search indexer on the writer's thread, one at a time: while no commit
+   * is under way, or behind each commit once the lag passes {@link #INDEX_LAG_MAX}.
+   */
   private void index() {
-    if (indexing || writerThread == null || indexed >= lastSeq) {
+    if (indexing || writerThread == null || indexed >= lastSeq || (committing > 0 && lastSeq - indexed < INDEX_LAG_MAX)) {
       return;
     }
     indexing = true;
+    // Between commits, as much as keeps the lag at its bound; alone, small chunks that a commit waits little behind.
+    int chunk = (int) Math.max(INDEX_CHUNK, Math.min(10 * INDEX_CHUNK, lastSeq - indexed - INDEX_LAG_MAX));
     writerThread.executeBlocking(() -> {
-      writer.indexChunk(INDEX_CHUNK);
+      writer.indexChunk(chunk);
       return writer.indexed();
     }, true).onComplete(ar -> {
       indexing = false;
@@ -247,11 +263,22 @@ final class SqliteEventStore implements EventStore {
       return byTag(query);
     }
     SqlFilter filter = filter(query);
-    String text = "SELECT " + COLUMNS + " FROM events" + filter.whereClause() + SqlFilter.orderBy(query)
+    String text = "SELECT " + COLUMNS + from(query) + filter.whereClause() + SqlFilter.orderBy(query)
       + " LIMIT ? OFFSET ?";
     filter.params.add(query.limit());
     filter.params.add(query.offset());
     return reader.preparedQuery(text).execute(Tuple.from(filter.params)).map(SqliteEventStore::toList);
+  }
+
+  /**
+   * The table of a page of {@code query}: by time with no filter that has an index of its own
+   * (system, correlation, tags, search), newest (or oldest) first along {@code (ts)}; type,
+   * severity and component are checked per row and the walk stops once the page is full.
+   */
+  static String from(EventQuery query) {
+    boolean led = !query.sourceSystems().isEmpty() || query.correlationId() != null || !query.tags().isEmpty()
+      || !query.anyTags().isEmpty() || !query.searchTerms().isEmpty();
+    return query.sortBy() == EventQuery.SortField.TIMESTAMP && !led ? " FROM events INDEXED BY events_ts" : " FROM events";
   }
 
   /**
@@ -487,10 +514,6 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<DurationStats> durations(EventQuery query, boolean percentiles) {
-    if (windowOnly(query)) {
-      return count(query).compose(inWindow -> inWindow * WIDE_WINDOW >= totalEvents
-        ? durationsByIndex(query, percentiles) : durationsBySort(query, percentiles));
-    }
     return durationsBySort(query, percentiles);
   }
 
@@ -538,49 +561,6 @@ final class SqliteEventStore implements EventStore {
       }
       return groups;
     }, false);
-  }
-
-  /** A window holding at least 1/WIDE_WINDOW of all events is served by scanning the duration index. */
-  private static final long WIDE_WINDOW = 8;
-
-  /** True when {@code query} filters on time alone (or nothing): the shape of stats and reports. */
-  static boolean windowOnly(EventQuery query) {
-    return query.sourceSystems().isEmpty() && query.eventTypes().isEmpty() && query.severities().isEmpty()
-      && query.components().isEmpty() && query.minSeverity() == null && query.correlationId() == null
-      && query.tags().isEmpty() && query.anyTags().isEmpty() && query.searchTerms().isEmpty();
-  }
-
-  /**
-   * Duration stats of a wide window from the {@code (duration_ms, ts)} index: one scan for count,
-   * min, max and average, then each nearest-rank percentile as the row at its offset in index
-   * order. Nothing is sorted and memory stays constant.
-   */
-  private Future<DurationStats> durationsByIndex(EventQuery query, boolean percentiles) {
-    SqlFilter filter = filter(query);
-    filter.clause("duration_ms IS NOT NULL");
-    String from = " FROM events INDEXED BY events_duration_ts" + filter.whereClause();
-    return reader.preparedQuery("SELECT COUNT(*), MIN(duration_ms), MAX(duration_ms), AVG(duration_ms)" + from)
-      .execute(Tuple.from(filter.params)).compose(rows -> {
-        Row row = rows.iterator().next();
-        long n = row.getLong(0);
-        if (n == 0) {
-          return Future.succeededFuture(DurationStats.EMPTY);
-        }
-        DurationStats basic = new DurationStats(n, row.getLong(1), row.getLong(2),
-          ((Number) row.getValue(3)).doubleValue(), null, null, null);
-        if (!percentiles) {
-          return Future.succeededFuture(basic);
-        }
-        String at = "SELECT duration_ms" + from + " ORDER BY duration_ms LIMIT 1 OFFSET ?";
-        List<Future<Long>> ranks = new ArrayList<>();
-        for (int p : new int[] {50, 95, 99}) {
-          List<Object> params = new ArrayList<>(filter.params);
-          params.add(DurationStats.rank(p, n) - 1);
-          ranks.add(reader.preparedQuery(at).execute(Tuple.from(params)).map(r -> r.iterator().next().getLong(0)));
-        }
-        return Future.all(ranks).map(v -> new DurationStats(n, basic.min(), basic.max(), basic.avg(),
-          ranks.get(0).result(), ranks.get(1).result(), ranks.get(2).result()));
-      });
   }
 
   /**

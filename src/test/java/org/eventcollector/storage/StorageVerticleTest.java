@@ -75,10 +75,10 @@ class StorageVerticleTest {
     TestCollector.start(TestCollector.config(dir, "sqlite")).close();
     QueryParser parser = new QueryParser(Set.of("mahavishnu", "akosha"));
     Map<String, String> shapes = Map.of(
-      "source_system=mahavishnu&severity=error", "events_system_severity_ts",
+      "source_system=mahavishnu&severity=error", "events_system_ts",
       "source_system=mahavishnu", "events_system_ts",
       "correlation_id=wf-1", "events_correlation_ts",
-      "event_type=test.failed", "events_type_ts",
+      "event_type=test.failed", "events_ts",
       "min_severity=error", "events_",
       "tags=production", "event_tags",
       "search=database", "events_fts");
@@ -92,7 +92,7 @@ class StorageVerticleTest {
         }
         var query = parser.parse(params, System.currentTimeMillis());
         SqlFilter filter = SqlFilter.of(query);
-        String sql = "EXPLAIN QUERY PLAN SELECT seq FROM events" + filter.whereClause() + SqlFilter.orderBy(query) + " LIMIT 100";
+        String sql = "EXPLAIN QUERY PLAN SELECT seq" + SqliteEventStore.from(query) + filter.whereClause() + SqlFilter.orderBy(query) + " LIMIT 100";
         StringBuilder plan = new StringBuilder();
         try (PreparedStatement ps = conn.prepareStatement(sql)) {
           for (int i = 0; i < filter.params.size(); i++) {
