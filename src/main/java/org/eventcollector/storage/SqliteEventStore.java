@@ -66,6 +66,7 @@ final class SqliteEventStore implements EventStore {
   private volatile long lastSeq;
   private volatile long indexed;
   private boolean indexing;
+  private boolean indexerPaused;
   private int committing;
   private long checkpointTimer = -1;
   private boolean checkpointing;
@@ -202,7 +203,7 @@ final class SqliteEventStore implements EventStore {
    * is under way, or behind each commit once the lag passes {@link #INDEX_LAG_MAX}.
    */
   private void index() {
-    if (indexing || writerThread == null || indexed >= lastSeq || (committing > 0 && lastSeq - indexed < INDEX_LAG_MAX)) {
+    if (indexing || indexerPaused || writerThread == null || indexed >= lastSeq || (committing > 0 && lastSeq - indexed < INDEX_LAG_MAX)) {
       return;
     }
     indexing = true;
@@ -220,6 +221,12 @@ final class SqliteEventStore implements EventStore {
         LOG.warn("Search indexer failed (retried after the next commit): {}", ar.cause().getMessage());
       }
     });
+  }
+
+  /** Holds the search indexer back (or lets it go on): searches must stay complete either way. */
+  void pauseIndexer(boolean paused) {
+    indexerPaused = paused;
+    index();
   }
 
   /** A passive WAL checkpoint on a connection of its own: it never waits for, nor holds up, a commit. */
