@@ -70,7 +70,7 @@ final class SqlFilter {
     List<String> indexable = new ArrayList<>();
     for (String term : terms) {
       // FTS5 reads its query as a C string: a NUL would cut it, so such a term is matched directly.
-      if (term.codePointCount(0, term.length()) >= TRIGRAM && term.indexOf('\0') < 0) {
+      if (indexable(term)) {
         if (match.length() > 0) {
           match.append(' ');
         }
@@ -81,7 +81,7 @@ final class SqlFilter {
         params.add(Text.fold(term));
       }
     }
-    if (match.length() == 0) {
+    if (match.length() == 0 || indexed == WITHOUT_INDEXED_TERMS) {
       return;
     }
     if (indexed == Long.MAX_VALUE) {
@@ -102,6 +102,34 @@ final class SqlFilter {
     params.add(match.toString());
     params.add(indexed);
     params.addAll(tailParams);
+  }
+
+  /** As {@code indexed}: leave the terms the index can serve to the caller ({@link #matchOf}, {@link #substrings}). */
+  static final long WITHOUT_INDEXED_TERMS = Long.MIN_VALUE;
+
+  /** The FTS5 query of the terms the trigram index serves (each a quoted phrase), or null when there is none. */
+  static String matchOf(List<String> terms) {
+    StringBuilder match = new StringBuilder();
+    for (String term : terms) {
+      if (indexable(term)) {
+        match.append(match.length() > 0 ? " " : "").append('"').append(term.replace("\"", "\"\"")).append('"');
+      }
+    }
+    return match.length() == 0 ? null : match.toString();
+  }
+
+  /** Adds the terms the index serves as direct substring checks (the rows the index is not asked about). */
+  void substrings(List<String> terms) {
+    for (String term : terms) {
+      if (indexable(term)) {
+        and("(instr(" + FOLD + "(" + p + "title), ?) > 0 OR instr(" + FOLD + "(" + p + "description), ?) > 0)", Text.fold(term));
+        params.add(Text.fold(term));
+      }
+    }
+  }
+
+  private static boolean indexable(String term) {
+    return term.codePointCount(0, term.length()) >= TRIGRAM && term.indexOf('\0') < 0;
   }
 
   /** The SQL function that folds case as {@link Text#fold} does (registered on every connection). */

@@ -269,6 +269,9 @@ final class SqliteEventStore implements EventStore {
     if (!query.tags().isEmpty() && query.sortBy() == EventQuery.SortField.TIMESTAMP && query.correlationId() == null) {
       return byTag(query);
     }
+    if (SqliteSearch.serves(query)) {
+      return new SqliteSearch(reader, COLUMNS).page(query, indexed);
+    }
     SqlFilter filter = filter(query);
     String text = "SELECT " + COLUMNS + from(query) + filter.whereClause() + SqlFilter.orderBy(query)
       + " LIMIT ? OFFSET ?";

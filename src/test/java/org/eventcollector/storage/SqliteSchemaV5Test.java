@@ -186,6 +186,16 @@ class SqliteSchemaV5Test {
           List<String> found = await(store.query(query)).stream().map(e -> e.getString("event_id")).toList();
           assertEquals(expected(stored, filter, 1000), found, terms + " after batch " + b + ", lag " + lag);
           assertEquals(expected(stored, filter, Integer.MAX_VALUE).size(), await(store.count(query)), terms);
+          // Without a window, newest first through chunks of positions: the batch in flight may be in.
+          for (int limit : new int[] {5, 100, 1000}) {
+            JsonObject all = new JsonObject().put("search", terms);
+            List<String> page = await(store.query(PARSER.parse(all.copy().put("limit", limit), System.currentTimeMillis())))
+              .stream().map(e -> e.getString("event_id")).toList();
+            List<Event> withNext = new ArrayList<>(stored);
+            withNext.addAll(next);
+            assertTrue(page.equals(expected(stored, all, limit)) || page.equals(expected(withNext, all, limit)),
+              terms + " (limit " + limit + ") after batch " + b + ": " + page);
+          }
         }
       }
       await(inFlight);
