@@ -1,7 +1,7 @@
 -- Version 5: a lean write path. Only the indexes the query shapes need, each ending in the sort
--- key (ts) with the row key as the tie, so no index repeats the event id; type, severity and
--- component are filtered while walking (ts) or (source_system, ts) newest first and counted from
--- event_counts; tags carry their event's time and are walked newest first; the trigram index is
+-- key (ts) with the row key as the tie, so no index repeats the event id; type and component are
+-- filtered while walking (ts) or (source_system, ts) newest first, and everything is counted
+-- from event_counts; tags carry their event's time and are walked newest first; the trigram index is
 -- fed after the commit by the search indexer up to a watermark; exact counts per clock hour and
 -- (system, type, severity, component) are kept in the commit.
 DROP TRIGGER events_fts_insert;
@@ -16,6 +16,7 @@ DROP INDEX events_component_ts;
 DROP INDEX events_duration_ts;
 CREATE INDEX events_ts ON events (ts);
 CREATE INDEX events_system_ts ON events (source_system, ts);
+CREATE INDEX events_severity_ts ON events (severity, ts);
 CREATE INDEX events_correlation_ts ON events (correlation_id, ts) WHERE correlation_id IS NOT NULL;
 CREATE TABLE event_tags_v5 (
   tag TEXT NOT NULL,
