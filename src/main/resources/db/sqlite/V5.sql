@@ -1,5 +1,6 @@
 -- Version 5: a lean write path. Only the indexes the query shapes need, each ending in the sort
--- key (ts) with the row key as the tie, so no index repeats the event id; type and component are
+-- key (ts) with the row key as the tie, so no index repeats the event id (the time index also
+-- covers durations, for percentiles of a window without reading rows); type and component are
 -- filtered while walking (ts) or (source_system, ts) newest first, and everything is counted
 -- from event_counts; tags carry their event's time and are walked newest first; the trigram index is
 -- fed after the commit by the search indexer up to a watermark; exact counts per clock hour and
@@ -14,8 +15,9 @@ DROP INDEX events_system_severity_ts;
 DROP INDEX events_correlation_ts;
 DROP INDEX events_component_ts;
 DROP INDEX events_duration_ts;
-CREATE INDEX events_ts ON events (ts);
+CREATE INDEX events_ts ON events (ts, duration_ms);
 CREATE INDEX events_system_ts ON events (source_system, ts);
+CREATE INDEX events_system_severity_ts ON events (source_system, severity, ts);
 CREATE INDEX events_severity_ts ON events (severity, ts);
 CREATE INDEX events_correlation_ts ON events (correlation_id, ts) WHERE correlation_id IS NOT NULL;
 CREATE TABLE event_tags_v5 (

@@ -75,7 +75,7 @@ class StorageVerticleTest {
     TestCollector.start(TestCollector.config(dir, "sqlite")).close();
     QueryParser parser = new QueryParser(Set.of("mahavishnu", "akosha"));
     Map<String, String> shapes = Map.of(
-      "source_system=mahavishnu&severity=error", "events_system_ts",
+      "source_system=mahavishnu&severity=error", "events_system_severity_ts",
       "source_system=mahavishnu", "events_system_ts",
       "correlation_id=wf-1", "events_correlation_ts",
       "event_type=test.failed", "events_ts",
