@@ -11,7 +11,6 @@ import org.eventcollector.Main;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.config.Defaults;
-import org.eventcollector.mirror.StandInMcpServer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
