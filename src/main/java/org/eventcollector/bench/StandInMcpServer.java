@@ -68,6 +68,8 @@ public final class StandInMcpServer {
   private int loseNext;
   private int delayNext;
   private long delayMs;
+  private String delayTool;
+  private final Map<String, Integer> requests = new java.util.HashMap<>();
   private long answered;
   private long responses;
 
@@ -123,12 +125,18 @@ public final class StandInMcpServer {
   }
 
   /**
-   * The next {@code n} tool calls are applied at once and answered {@code ms} later (a slow server,
-   * or one whose answer arrives after the client gave up).
+   * The next {@code n} calls of {@code tool} (null: of any tool) are applied at once and answered
+   * {@code ms} later (a slow server, or one whose answer arrives after the client gave up).
    */
-  public synchronized void delayNextAnswers(int n, long ms) {
+  public synchronized void delayNextAnswers(String tool, int n, long ms) {
+    delayTool = tool;
     delayNext = n;
     delayMs = ms;
+  }
+
+  /** How many requests (JSON-RPC messages with an id) of {@code method} were received in a session. */
+  public synchronized int requests(String method) {
+    return requests.getOrDefault(method, 0);
   }
 
   /** Forgets every session: the next request of a client gets 404 (or what {@link #unknownSessionStatus} says). */
@@ -269,6 +277,9 @@ public final class StandInMcpServer {
       response.setStatusCode(202).end();
       return;
     }
+    synchronized (this) {
+      requests.merge(method, 1, Integer::sum);
+    }
     switch (method) {
       case "ping" -> answer(response, result(id, new JsonObject()));
       case "tools/list" -> answer(response, result(id, new JsonObject().put("tools", tools())));
@@ -324,7 +335,7 @@ public final class StandInMcpServer {
       if (lose) {
         loseNext--;
       }
-      delay = !lose && delayNext > 0 && applied ? delayMs : 0;
+      delay = !lose && delayNext > 0 && applied && (delayTool == null || delayTool.equals(tool)) ? delayMs : 0;
       if (delay > 0) {
         delayNext--;
       }

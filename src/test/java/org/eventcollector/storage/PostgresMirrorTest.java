@@ -11,7 +11,7 @@ import org.eventcollector.TestCollector;
 import org.eventcollector.TestCollector.Response;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
-import org.eventcollector.mirror.StandInMcpServer;
+import org.eventcollector.bench.StandInMcpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -13,7 +13,7 @@ import org.eventcollector.Main;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.config.Defaults;
-import org.eventcollector.mirror.StandInMcpServer;
+import org.eventcollector.bench.StandInMcpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
