@@ -11,7 +11,6 @@ import org.eventcollector.Main;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.config.Defaults;
-import org.eventcollector.mirror.StandInMcpServer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +31,8 @@ public final class MirrorScenario {
 
   /** The seed's figure for its Session-Buddy backend, events per second. */
   public static final int SEED_EVENTS_PER_SECOND = 5_000;
+  /** Entities per {@code batch_create_entities} call, as configured by default. */
+  public static final int BATCH_SIZE = 50;
   private static final int BATCH = 500;
   private static final int IN_FLIGHT = 4;
   private static final String[] SYSTEMS = {"mahavishnu", "crackerjack", "session_buddy", "akosha", "oneiric"};
@@ -39,25 +40,35 @@ public final class MirrorScenario {
   private MirrorScenario() {
   }
 
+  /** As {@link #run(Path, int, int)} with entities made {@link #BATCH_SIZE} per call. */
+  public static JsonObject run(Path dir, int events) throws Exception {
+    return run(dir, events, BATCH_SIZE);
+  }
+
   /**
    * Ingests {@code events} events (one correlation per 10 events) into a fresh collector in
    * {@code dir} and waits until all are mirrored; a smaller warm-up round runs first.
    *
-   * @return {@code {"scenario": "mirror", "events", "events_per_second", "limit_per_second",
-   *   "limit_source", "ratio", "p50_ms", "p99_ms", "ingest_events_per_second"}}; the lag percentiles
-   *   are from an event's acknowledgement (its commit) to its entity's creation in the stand-in
+   * @param batchSize entities per {@code batch_create_entities} call; 1 makes each with its own
+   *   {@code create_entity} call
+   * @return {@code {"scenario": "mirror", "events", "batch_size", "events_per_second",
+   *   "limit_per_second", "limit_source", "ratio", "p50_ms", "p99_ms", "ingest_events_per_second",
+   *   "calls_per_event"}}; the lag percentiles are from an event's acknowledgement (its commit) to
+   *   its entity's creation in the stand-in
    */
-  public static JsonObject run(Path dir, int events) throws Exception {
+  public static JsonObject run(Path dir, int events, int batchSize) throws Exception {
     // A first, smaller round lets the JIT compile the paths, as a long-running collector would have.
-    measure(dir, Math.min(events, 2_000));
-    return measure(dir, events);
+    measure(dir, Math.min(events, 2_000), batchSize);
+    return measure(dir, events, batchSize);
   }
 
-  private static JsonObject measure(Path dir, int events) throws Exception {
+  private static JsonObject measure(Path dir, int events, int batchSize) throws Exception {
     Vertx serverVertx = Vertx.vertx();
     StandInMcpServer standIn = new StandInMcpServer(serverVertx);
     await(standIn.start(0));
-    Main.Node node = Main.Node.start(config(dir, "session_buddy", standIn.url())).get(60, TimeUnit.SECONDS);
+    JsonObject config = config(dir, "session_buddy", standIn.url());
+    Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_BATCH_SIZE, batchSize);
+    Main.Node node = Main.Node.start(config).get(60, TimeUnit.SECONDS);
     WebClient web = WebClient.create(node.vertx());
     try {
       List<JsonObject> all = events(events);
@@ -84,13 +95,15 @@ public final class MirrorScenario {
       return new JsonObject()
         .put("scenario", "mirror")
         .put("events", events)
+        .put("batch_size", batchSize)
         .put("events_per_second", Math.round(rate))
         .put("limit_per_second", SEED_EVENTS_PER_SECOND)
         .put("limit_source", "seed: Session-Buddy storage ~5,000 events/s")
         .put("ratio", Math.round(rate / SEED_EVENTS_PER_SECOND * 1000) / 1000.0)
         .put("p50_ms", millis(lags[nearestRank(events, 50)]))
         .put("p99_ms", millis(lags[nearestRank(events, 99)]))
-        .put("ingest_events_per_second", Math.round(events / Math.max(ingestSeconds, 1e-9)));
+        .put("ingest_events_per_second", Math.round(events / Math.max(ingestSeconds, 1e-9)))
+        .put("calls_per_event", Math.round(standIn.calls().size() * 100.0 / events) / 100.0);
     } finally {
       web.close();
       node.close(10_000);
@@ -208,6 +221,7 @@ public final class MirrorScenario {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     Path dir = Files.createTempDirectory("mirror-bench");
     System.out.println(run(dir, events).encode());
+    System.out.println(run(dir, events, 1).encode());
     ingestRate(dir, "sqlite", Math.min(events, 2_000));
     for (int round = 0; round < rounds; round++) {
       double sqlite = ingestRate(dir, "sqlite", events);

@@ -33,6 +33,8 @@ public interface ConfigKeys {
     String SESSION_BUDDY_URL = "storage.session_buddy.url";
     String SESSION_BUDDY_TIMEOUT_MS = "storage.session_buddy.timeout_ms";
     String SESSION_BUDDY_RETRY_MS = "storage.session_buddy.retry_ms";
+    /** Entities per {@code batch_create_entities} call of the mirror; 1 makes each with {@code create_entity}. */
+    String SESSION_BUDDY_BATCH_SIZE = "storage.session_buddy.batch_size";
     /** Mirrors a {@code sqlite} or {@code postgres} store into Session-Buddy (implied by {@code session_buddy}). */
     String SESSION_BUDDY_MIRROR = "storage.session_buddy.mirror";
     String PG_URL = "storage.postgres.url";

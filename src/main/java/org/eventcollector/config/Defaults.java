@@ -35,7 +35,7 @@ public final class Defaults {
           .put("readers", 4))
         .put("memory", new JsonObject().put("max_events", 1_000_000))
         .put("session_buddy", new JsonObject().put("url", "http://localhost:8678/mcp").put("timeout_ms", 10_000).put("retry_ms", 100)
-          .put("mirror", false))
+          .put("batch_size", 50).put("mirror", false))
         .put("postgres", new JsonObject().put("url", "").put("password", "")
           .put("password_file", "")
           .put("pool_size", 8)

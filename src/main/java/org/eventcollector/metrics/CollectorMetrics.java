@@ -216,6 +216,7 @@ public final class CollectorMetrics {
 
   private final java.util.concurrent.atomic.AtomicLong mirrorDepth = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong mirrorOldest = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong mirrorToolsMissing = new java.util.concurrent.atomic.AtomicLong();
   private volatile Counter mirrorFailures;
   private volatile Counter mirrorEvents;
   private volatile Timer mirrorLag;
@@ -228,6 +229,9 @@ public final class CollectorMetrics {
     io.micrometer.core.instrument.Gauge.builder("event_collector_mirror_oldest_pending_age_seconds", mirrorOldest,
         at -> at.get() == 0 ? 0 : Math.max(0, System.currentTimeMillis() - at.get()) / 1000.0)
       .description("Age of the oldest event waiting in the Session-Buddy outbox").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("event_collector_mirror_tools_missing", mirrorToolsMissing, Number::doubleValue)
+      .description("Tools the mirror needs that Session-Buddy did not list at its last tools/list (0: all there)")
+      .register(registry);
     mirrorFailures = Counter.builder("event_collector_mirror_failures")
       .description("Session-Buddy calls that failed (unreachable, HTTP or JSON-RPC error, isError, or a text beginning with ❌)")
       .register(registry);
@@ -246,6 +250,12 @@ public final class CollectorMetrics {
     mirrorMeters();
     mirrorDepth.set(depth);
     mirrorOldest.set(depth == 0 ? 0 : oldestCommittedAt);
+  }
+
+  /** How many of the tools the mirror needs the server did not list at the last check. */
+  public void mirrorToolsMissing(int missing) {
+    mirrorMeters();
+    mirrorToolsMissing.set(missing);
   }
 
   public void mirrorFailure() {

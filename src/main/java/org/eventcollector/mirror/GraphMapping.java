@@ -22,6 +22,14 @@ public final class GraphMapping {
   public static final String CREATE_ENTITY = "create_entity";
   public static final String CREATE_RELATION = "create_relation";
   public static final String ADD_OBSERVATION = "add_observation";
+  public static final String BATCH_CREATE_ENTITIES = "batch_create_entities";
+  public static final String GET_ENTITY_RELATIONSHIPS = "get_entity_relationships";
+  /**
+   * The tools the mirror cannot do without. Session-Buddy registers its knowledge-graph tools only
+   * in its {@code standard} and {@code full} tool profiles; {@link #BATCH_CREATE_ENTITIES} is used
+   * when offered.
+   */
+  public static final List<String> REQUIRED_TOOLS = List.of(CREATE_ENTITY, CREATE_RELATION, GET_ENTITY_RELATIONSHIPS);
   public static final String EVENT = "event";
   public static final String SYSTEM = "system";
   public static final String CORRELATION = "correlation";
@@ -128,15 +136,41 @@ public final class GraphMapping {
     return steps;
   }
 
-  /** True when a {@code get_entity_relationships} answer lists {@code from --[type]--> to}. */
-  public static boolean listsRelation(String answer, String from, String to, String type) {
-    String edge = from + " --[" + type + "]--> " + to;
+  /** {@code get_entity_relationships} arguments that list the outgoing relations of {@code type} from {@code from}. */
+  public static JsonObject outgoing(String from, String type) {
+    return new JsonObject().put("entity_name", from).put("relation_type", type).put("direction", "outgoing");
+  }
+
+  /**
+   * True when a {@code get_entity_relationships} answer (asked with {@link #outgoing}) lists an
+   * outgoing relation of {@code type}. Session-Buddy prints each relation as
+   * {@code <from id> --[type]--> <to id>} with the entities' ids (UUIDs), not their names, so the
+   * line cannot be matched against the names; it need not be: an event has exactly one outgoing
+   * relation of each type, so any such line means the relation exists.
+   */
+  public static boolean listsRelation(String answer, String type) {
+    String arrow = " --[" + type + "]--> ";
     for (String line : answer.split("\n")) {
-      if (line.strip().equals(edge)) {
+      String edge = line.strip();
+      int at = edge.indexOf(arrow);
+      if (at > 0 && at + arrow.length() < edge.length() && !edge.startsWith("❌") && !edge.startsWith("✅")) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * True when a failed {@code get_entity_relationships} says the entity is unknown: then it has no
+   * relation either ({@code ❌ Get entity relationships failed: Entity 'x' not found}).
+   */
+  public static boolean entityNotFound(String failure) {
+    return failure != null && failure.contains("not found");
+  }
+
+  /** {@code batch_create_entities} arguments: the {@code create_entity} arguments of each entity. */
+  public static JsonObject batch(List<JsonObject> entities) {
+    return new JsonObject().put("entities", new JsonArray(new ArrayList<>(entities)));
   }
 
   /** True when a failed {@code create_entity} says the entity exists already (so it was made before). */

@@ -16,7 +16,10 @@ import io.vertx.ext.web.codec.BodyCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * An MCP client over the Streamable HTTP transport (MCP 2025-06-18, also speaking 2025-03-26 and
@@ -24,7 +27,10 @@ import java.util.List;
  * {@code application/json} or as a {@code text/event-stream}. It initialises a session on first use
  * ({@code initialize}, then {@code notifications/initialized}), sends {@code Mcp-Session-Id} and
  * {@code MCP-Protocol-Version} on every later request, and starts a new session when the server
- * answers 404 for the old one. Every call has a deadline. Use it from one Vert.x context.
+ * answers 404 for the old one (or 400, as Python MCP servers did before they answered 404). Given
+ * tools it cannot do without, it lists the server's tools ({@code tools/list}) at every
+ * (re)initialisation and fails every call while one of them is missing, checking again at the
+ * next call. Every call has a deadline. Use it from one Vert.x context.
  */
 public final class McpClient {
 
@@ -33,15 +39,22 @@ public final class McpClient {
   static final String SESSION_HEADER = "Mcp-Session-Id";
   static final String VERSION_HEADER = "MCP-Protocol-Version";
   private static final int MAX_BODY = 16 * 1024 * 1024;
+  /** Bounds the pages of one {@code tools/list}. */
+  private static final int MAX_TOOL_PAGES = 50;
   private static final Logger LOG = LoggerFactory.getLogger(McpClient.class);
 
   private final Vertx vertx;
   private final String url;
   private final long timeoutMs;
   private final WebClient web;
+  private final List<String> requiredTools;
   private long nextId = 1;
   private Future<Void> session;
+  /** True once {@code initialize} succeeded, until the session is dropped. */
+  private boolean opened;
   private String sessionId;
+  private Set<String> tools = Set.of();
+  private List<String> missingTools = List.of();
   private String protocolVersion;
   private JsonObject serverInfo = new JsonObject();
 
@@ -50,9 +63,18 @@ public final class McpClient {
    * @param timeoutMs the deadline of one HTTP exchange
    */
   public McpClient(Vertx vertx, String url, long timeoutMs) {
+    this(vertx, url, timeoutMs, List.of());
+  }
+
+  /**
+   * @param requiredTools tools the server must offer: checked with {@code tools/list} after every
+   *   {@code initialize}; while one is missing every call fails with {@link McpException.Kind#TOOLS_MISSING}
+   */
+  public McpClient(Vertx vertx, String url, long timeoutMs, List<String> requiredTools) {
     this.vertx = vertx;
     this.url = url;
     this.timeoutMs = timeoutMs;
+    this.requiredTools = List.copyOf(requiredTools);
     this.web = WebClient.create(vertx, new WebClientOptions()
       .setKeepAlive(true)
       .setTcpNoDelay(true)
@@ -78,6 +100,16 @@ public final class McpClient {
     return serverInfo;
   }
 
+  /** The tool names the server listed at the last check (empty when no tools are required). */
+  public Set<String> tools() {
+    return tools;
+  }
+
+  /** The required tools the last {@code tools/list} did not offer (empty when all were there). */
+  public List<String> missingTools() {
+    return missingTools;
+  }
+
   /**
    * Calls a tool. Succeeds with the text of its result; fails with an {@link McpException} when
    * the server is unreachable, answers with a JSON-RPC error, sets {@code isError}, or its text
@@ -93,16 +125,14 @@ public final class McpClient {
     return request("ping", new JsonObject()).mapEmpty();
   }
 
-  /** Sends a request in the current session (initialising one first), once more in a new session after a 404. */
+  /**
+   * Sends a request in the current session (initialising one first), once more in a new session
+   * when the server no longer knows the session (404, or 400 from older servers).
+   */
   public Future<JsonObject> request(String method, JsonObject params) {
-    Future<Void> current = ensureSession();
-    return current.compose(v -> exchange(method, params)).recover(e -> {
+    return ensureSession().compose(v -> exchange(method, params)).recover(e -> {
       if (e instanceof McpException mcp && mcp.kind() == McpException.Kind.SESSION_EXPIRED) {
-        // Several calls may learn of the same expiry; only the first starts a new session.
-        if (session == current) {
-          LOG.info("MCP session {} at {} expired; starting a new one", sessionId, url);
-          dropSession();
-        }
+        // The first answer naming the current session dropped it; every call waits for the one new session.
         return ensureSession().compose(v -> exchange(method, params));
       }
       return Future.failedFuture(e);
@@ -113,6 +143,7 @@ public final class McpClient {
   public void dropSession() {
     session = null;
     sessionId = null;
+    opened = false;
   }
 
   /** Ends the session on the server (best effort) and closes the HTTP client. */
@@ -130,7 +161,8 @@ public final class McpClient {
 
   private Future<Void> ensureSession() {
     if (session == null) {
-      Future<Void> starting = initialize();
+      // After a failed tool check the session stays open and only the check is repeated.
+      Future<Void> starting = (opened ? Future.<Void>succeededFuture() : initialize()).compose(v -> checkTools());
       session = starting;
       starting.onFailure(e -> {
         if (session == starting) {
@@ -143,6 +175,7 @@ public final class McpClient {
 
   private Future<Void> initialize() {
     sessionId = null;
+    opened = false;
     long id = nextId++;
     JsonObject message = rpc(id, "initialize", new JsonObject()
       .put("protocolVersion", SUPPORTED_VERSIONS.get(0))
@@ -164,8 +197,51 @@ public final class McpClient {
       serverInfo = result.getJsonObject("serverInfo", new JsonObject());
       JsonObject initialized = new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/initialized");
       return post(initialized, null, false).<Void>mapEmpty();
-    }).onSuccess(v -> LOG.info("MCP session {} open at {} (protocol {}, server {})", sessionId, url, protocolVersion,
-      serverInfo.getString("name")));
+    }).onSuccess(v -> {
+      opened = true;
+      LOG.info("MCP session {} open at {} (protocol {}, server {})", sessionId, url, protocolVersion,
+        serverInfo.getString("name"));
+    });
+  }
+
+  /** Lists the server's tools and fails with {@link McpException.Kind#TOOLS_MISSING} when a required one is absent. */
+  private Future<Void> checkTools() {
+    if (requiredTools.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return listTools(null, new LinkedHashSet<>(), 0).compose(offered -> {
+      tools = Set.copyOf(offered);
+      List<String> missing = new ArrayList<>();
+      for (String tool : requiredTools) {
+        if (!offered.contains(tool)) {
+          missing.add(tool);
+        }
+      }
+      missingTools = List.copyOf(missing);
+      if (missing.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      return Future.failedFuture(new McpException(McpException.Kind.TOOLS_MISSING, "MCP server at " + url
+        + " does not offer the tools " + String.join(", ", missing) + " (it lists " + offered.size() + " tools)"));
+    });
+  }
+
+  private Future<Set<String>> listTools(String cursor, Set<String> names, int pages) {
+    JsonObject params = cursor == null ? new JsonObject() : new JsonObject().put("cursor", cursor);
+    return exchange("tools/list", params).compose(response -> {
+      if (response.containsKey("error")) {
+        return Future.failedFuture(rpcError(response));
+      }
+      JsonObject result = response.getJsonObject("result", new JsonObject());
+      for (Object tool : result.getJsonArray("tools", new JsonArray())) {
+        if (tool instanceof JsonObject t && t.getString("name") != null) {
+          names.add(t.getString("name"));
+        }
+      }
+      String next = result.getString("nextCursor");
+      return next == null || next.isEmpty() || pages + 1 >= MAX_TOOL_PAGES
+        ? Future.succeededFuture(names) : listTools(next, names, pages + 1);
+    });
   }
 
   private Future<JsonObject> exchange(String method, JsonObject params) {
@@ -213,8 +289,14 @@ public final class McpClient {
       }
       HttpResponse<Void> response = ar.result();
       int status = response.statusCode();
-      if (status == 404 && sentSession != null) {
-        result.tryFail(new McpException(McpException.Kind.SESSION_EXPIRED, "session " + sentSession + " not found"));
+      if ((status == 404 || status == 400) && sentSession != null) {
+        // 404 since the Python SDK fixed it (python-sdk #1808), 400 before; other servers may do either.
+        if (sentSession.equals(sessionId)) {
+          LOG.info("MCP session {} at {} expired (HTTP {}); starting a new one", sentSession, url, status);
+          dropSession();
+        }
+        result.tryFail(new McpException(McpException.Kind.SESSION_EXPIRED, "HTTP " + status + " for session "
+          + sentSession + " at " + url + excerpt(body)));
       } else if (id == null) {
         if (status == 202 || status == 200 || status == 204) {
           result.tryComplete(new Answer(null, response));
@@ -235,9 +317,12 @@ public final class McpClient {
   }
 
   private McpException httpError(int status, Body body) {
+    return new McpException(McpException.Kind.PROTOCOL, "HTTP " + status + " from " + url + excerpt(body));
+  }
+
+  private static String excerpt(Body body) {
     String text = body.text();
-    return new McpException(McpException.Kind.PROTOCOL, "HTTP " + status + " from " + url
-      + (text.isBlank() ? "" : ": " + (text.length() > 200 ? text.substring(0, 200) + "…" : text.strip())));
+    return text.isBlank() ? "" : ": " + (text.length() > 200 ? text.substring(0, 200) + "…" : text.strip());
   }
 
   private static McpException rpcError(JsonObject response) {

@@ -7,14 +7,15 @@ import io.vertx.core.json.JsonObject;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.metrics.CollectorMetrics;
+import org.eventcollector.mirror.GraphCalls;
 import org.eventcollector.mirror.GraphMapping;
-import org.eventcollector.mirror.GraphMapping.Step;
 import org.eventcollector.mirror.McpClient;
 import org.eventcollector.mirror.McpException;
+import org.eventcollector.storage.MirrorPage.Slot;
+import org.eventcollector.storage.MirrorPage.Work;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -24,14 +25,15 @@ import java.util.Set;
 /**
  * Drains the outbox into Session-Buddy through the MCP tools of {@link GraphMapping}, a page of
  * events at a time, in commit order: entities are created one call after another in that order
- * (so an event's system, correlation and previous event always exist before its relations), and
- * the relations of events whose entities exist run alongside, a few calls at a time.
+ * (so an event's system, correlation and previous event always exist before its relations), many
+ * in one {@code batch_create_entities} call when the server offers it, and the relations of events
+ * whose entities exist run alongside, one call each, a few calls at a time.
  * <p>
  * A failed call stops new calls; once the calls in flight are over, the mirror waits a back-off
  * that doubles up to 10 s and carries on where it stopped; nothing is skipped. Each call is made
  * once: steps that succeeded are not repeated, and a step whose outcome is unknown (no answer, or
- * work begun before a restart) is checked first: an entity that "already exists" counts as made, a
- * relation is looked up with {@code get_entity_relationships} before it is created again.
+ * work begun before a restart) is checked first (see {@link GraphCalls}). A server that does not
+ * offer the tools the mirror needs holds the outbox until it does, and says so once.
  * Progress is written to the outbox when a page is done (a checkpoint), together with a mark of how
  * far work may have begun, which tells a restarted mirror where to check before it writes.
  * <p>
@@ -46,52 +48,20 @@ final class SessionBuddyMirror {
   private static final long IDLE_PING_MS = 5_000;
   private static final Logger LOG = LoggerFactory.getLogger(SessionBuddyMirror.class);
 
-  /** One event of the page being mirrored, and how far its calls got. */
-  private static final class Work {
-    final Outbox.Entry entry;
-    final List<Step> steps;
-    final boolean[] done;
-    final boolean[] running;
-    final boolean[] uncertain;
-    int remaining;
-
-    Work(Outbox.Entry entry, List<Step> steps) {
-      this.entry = entry;
-      this.steps = steps;
-      this.done = new boolean[steps.size()];
-      this.running = new boolean[steps.size()];
-      this.uncertain = new boolean[steps.size()];
-      this.remaining = steps.size();
-    }
-
-    /** The first entity step not done, or -1 when its entities exist. */
-    int nextEntityStep() {
-      for (int i = 0; i < steps.size(); i++) {
-        if (steps.get(i).entity() == null) {
-          return -1;
-        }
-        if (!done[i]) {
-          return i;
-        }
-      }
-      return -1;
-    }
-  }
-
   private final Vertx vertx;
   private final Outbox outbox;
   private final McpClient client;
+  private final GraphCalls calls;
+  private final MirrorStatus status;
   private final CollectorMetrics metrics;
   private final long firstBackoffMs;
+  private final int batchSize;
 
-  private List<Work> page = List.of();
+  private MirrorPage page = MirrorPage.empty();
   /** Graph entities as planned for the page: name to last event id ("" for none). */
   private final Map<String, String> graph = new HashMap<>();
   /** Entities made or moved by finished pages, not yet checkpointed. */
   private final Map<String, String> changed = new HashMap<>();
-  private Map<String, String> pageChanges = new HashMap<>();
-  private int entityCursor;
-  private int firstOpen;
   private boolean entityInFlight;
   private int inFlight;
   private boolean failed;
@@ -114,12 +84,7 @@ final class SessionBuddyMirror {
   /** Counts the turns lost; a {@link #resume} that overlapped the loss of its turn does not drain. */
   private long turnsLost;
 
-  private Boolean reachable;
-  private boolean lastCallOk = true;
-  private long failures;
   private long mirrored;
-  private long lastContact;
-  private String lastError;
 
   /**
    * The mirror of a {@code session_buddy} store, or of a {@code sqlite} or {@code postgres} store
@@ -140,16 +105,22 @@ final class SessionBuddyMirror {
         + backend + "'");
     }
     McpClient client = new McpClient(vertx, Config.string(conf, ConfigKeys.Storage.SESSION_BUDDY_URL, "http://localhost:8678/mcp"),
-      Config.integer(conf, ConfigKeys.Storage.SESSION_BUDDY_TIMEOUT_MS, 10_000));
+      Config.integer(conf, ConfigKeys.Storage.SESSION_BUDDY_TIMEOUT_MS, 10_000), GraphMapping.REQUIRED_TOOLS);
     return new SessionBuddyMirror(vertx, outbox, client, metrics,
-      Config.integer(conf, ConfigKeys.Storage.SESSION_BUDDY_RETRY_MS, 100));
+      Config.integer(conf, ConfigKeys.Storage.SESSION_BUDDY_RETRY_MS, 100),
+      Config.integer(conf, ConfigKeys.Storage.SESSION_BUDDY_BATCH_SIZE, 50));
   }
 
-  SessionBuddyMirror(Vertx vertx, Outbox outbox, McpClient client, CollectorMetrics metrics, long firstBackoffMs) {
+  /** @param batchSize entities per {@code batch_create_entities} call; 1: one {@code create_entity} call each */
+  SessionBuddyMirror(Vertx vertx, Outbox outbox, McpClient client, CollectorMetrics metrics, long firstBackoffMs,
+                     int batchSize) {
     this.vertx = vertx;
     this.outbox = outbox;
     this.client = client;
     this.metrics = metrics;
+    this.status = new MirrorStatus(client, metrics);
+    this.calls = new GraphCalls(client, status::contact);
+    this.batchSize = Math.max(1, batchSize);
     this.firstBackoffMs = Math.max(1, Math.min(firstBackoffMs, MAX_BACKOFF_MS));
     this.backoffMs = this.firstBackoffMs;
     outbox.onCommit(this::wake);
@@ -191,12 +162,9 @@ final class SessionBuddyMirror {
       vertx.cancelTimer(retryTimer);
       retryTimer = -1;
     }
-    page = List.of();
+    page = MirrorPage.empty();
     graph.clear();
     changed.clear();
-    pageChanges = new HashMap<>();
-    entityCursor = 0;
-    firstOpen = 0;
     entityInFlight = false;
     failed = false;
     failure = null;
@@ -275,34 +243,8 @@ final class SessionBuddyMirror {
 
   /** Works out every call of the page, in commit order, from the graph as it will be. */
   private void plan(List<Outbox.Entry> entries) {
-    List<Work> work = new ArrayList<>(entries.size());
-    pageChanges = new HashMap<>();
-    for (Outbox.Entry entry : entries) {
-      JsonObject event = entry.event();
-      if (event == null) {
-        // Deleted (retention or DELETE /events) before it was mirrored: nothing left to mirror.
-        work.add(new Work(entry, List.of()));
-        sinceCheckpoint++;
-        continue;
-      }
-      String system = GraphMapping.systemName(event.getString("source_system"));
-      String correlation = event.getString("correlation_id");
-      String correlationName = correlation == null ? null : GraphMapping.correlationName(correlation);
-      String previous = correlationName == null ? null : graph.get(correlationName);
-      work.add(new Work(entry, GraphMapping.steps(event, graph.containsKey(system),
-        correlationName != null && graph.containsKey(correlationName), previous == null || previous.isEmpty() ? null : previous)));
-      if (!graph.containsKey(system)) {
-        graph.put(system, "");
-        pageChanges.put(system, "");
-      }
-      if (correlationName != null) {
-        graph.put(correlationName, event.getString("event_id"));
-        pageChanges.put(correlationName, event.getString("event_id"));
-      }
-    }
-    page = work;
-    entityCursor = 0;
-    firstOpen = 0;
+    page = MirrorPage.plan(entries, graph);
+    sinceCheckpoint += page.deleted;
   }
 
   /** Starts every call that may start now. */
@@ -316,20 +258,23 @@ final class SessionBuddyMirror {
       }
       return;
     }
-    List<Work> current = page;
-    while (!entityInFlight && entityCursor < page.size() && inFlight < MAX_IN_FLIGHT) {
-      Work work = page.get(entityCursor);
-      int step = work.nextEntityStep();
-      if (step < 0) {
-        entityCursor++;
-        continue;
+    MirrorPage current = page;
+    while (!entityInFlight && inFlight < MAX_IN_FLIGHT) {
+      Work work = page.nextEntityWork();
+      if (work == null) {
+        break;
       }
-      issue(work, step);
+      List<Slot> batch = batchSize > 1 && page.batchable() && calls.offersBatch() ? page.batch(batchSize) : List.of();
+      if (batch.size() > 1) {
+        issue(batch);
+      } else {
+        issue(work, work.nextEntityStep());
+      }
       if (page != current || failed) {
         return;
       }
     }
-    for (int k = firstOpen; k < entityCursor && inFlight < MAX_IN_FLIGHT; k++) {
+    for (int k = page.firstOpen; k < page.entityCursor && inFlight < MAX_IN_FLIGHT; k++) {
       Work work = page.get(k);
       for (int i = 0; i < work.steps.size() && inFlight < MAX_IN_FLIGHT; i++) {
         if (!work.done[i] && !work.running[i]) {
@@ -341,77 +286,75 @@ final class SessionBuddyMirror {
       }
     }
     advance();
-    if (firstOpen == page.size() && inFlight == 0) {
+    if (page.finished() && inFlight == 0) {
       finishPage();
     }
   }
 
   private void issue(Work work, int index) {
-    Step step = work.steps.get(index);
-    boolean entity = step.entity() != null;
+    boolean entity = work.steps.get(index).entity() != null;
     work.running[index] = true;
     inFlight++;
     if (entity) {
       entityInFlight = true;
     }
-    execute(step, work.entry.seq() <= carefulUntil || work.uncertain[index]).onComplete(ar -> {
+    calls.step(work.steps.get(index), work.entry.seq() <= carefulUntil || work.uncertain[index]).onComplete(ar -> {
       work.running[index] = false;
       inFlight--;
       if (entity) {
         entityInFlight = false;
       }
       if (ar.succeeded()) {
-        work.done[index] = true;
-        if (--work.remaining == 0) {
-          finished(work);
-        }
+        done(work, index);
       } else {
         work.uncertain[index] = true;
-        if (!failed) {
-          failed = true;
-          failure = ar.cause();
-        }
+        fail(ar.cause());
       }
       pump();
     });
   }
 
-  private Future<Void> execute(Step step, boolean careful) {
-    JsonObject args = step.arguments();
-    if (step.isRelation() && careful) {
-      String from = args.getString("from_entity");
-      String to = args.getString("to_entity");
-      String type = args.getString("relation_type");
-      return call("get_entity_relationships", new JsonObject().put("entity_name", from).put("relation_type", type)
-          .put("direction", "outgoing"))
-        .compose(text -> GraphMapping.listsRelation(text, from, to, type)
-          ? Future.succeededFuture() : call(step.tool(), args).mapEmpty());
-    }
-    return call(step.tool(), args).mapEmpty();
+  /**
+   * Creates the entities of {@code batch} with one call. When the answer cannot tell that all of
+   * them exist now, or the call failed as a whole, they are made one by one (each "already exists"
+   * or created), which also names the entity that fails.
+   */
+  private void issue(List<Slot> batch) {
+    MirrorPage current = page;
+    batch.forEach(slot -> slot.work().running[slot.step()] = true);
+    inFlight++;
+    entityInFlight = true;
+    calls.entities(batch.stream().map(slot -> slot.work().steps.get(slot.step()).arguments()).toList()).onComplete(ar -> {
+      batch.forEach(slot -> slot.work().running[slot.step()] = false);
+      inFlight--;
+      entityInFlight = false;
+      if (page != current) {
+        return;
+      }
+      if (ar.succeeded() && ar.result()) {
+        batch.forEach(slot -> done(slot.work(), slot.step()));
+      } else if (ar.succeeded() || (ar.cause() instanceof McpException e && e.kind() == McpException.Kind.TOOL_FAILED)) {
+        LOG.debug("Session-Buddy batch of {} entities not settled by its answer; making them one by one", batch.size());
+        page.single(batch.get(batch.size() - 1));
+      } else {
+        fail(ar.cause());
+      }
+      pump();
+    });
   }
 
-  /** A tool call; a {@code create_entity} that finds its entity made already (by an earlier try) succeeds. */
-  private Future<String> call(String tool, JsonObject arguments) {
-    Future<String> done = client.callTool(tool, arguments);
-    if (GraphMapping.CREATE_ENTITY.equals(tool)) {
-      done = done.recover(e -> e instanceof McpException m && m.kind() == McpException.Kind.TOOL_FAILED
-        && GraphMapping.alreadyExists(m.getMessage()) ? Future.succeededFuture(m.getMessage()) : Future.failedFuture(e));
+  private void done(Work work, int index) {
+    work.done[index] = true;
+    if (--work.remaining == 0) {
+      finished(work);
     }
-    return done.onComplete(ar -> contact(ar.cause()));
   }
 
-  private void contact(Throwable error) {
-    lastContact = System.currentTimeMillis();
-    if (error == null) {
-      reachable = true;
-      lastCallOk = true;
-      return;
+  private void fail(Throwable cause) {
+    if (!failed) {
+      failed = true;
+      failure = cause;
     }
-    failures++;
-    metrics.mirrorFailure();
-    reachable = !(error instanceof McpException mcp) || mcp.reached();
-    lastCallOk = false;
-    lastError = error.getMessage();
   }
 
   private void finished(Work work) {
@@ -425,16 +368,15 @@ final class SessionBuddyMirror {
 
   /** Moves the mirrored position over the events done at the head of the page. */
   private void advance() {
-    while (firstOpen < page.size() && page.get(firstOpen).remaining == 0) {
-      mirroredSeq = page.get(firstOpen).entry.seq();
-      firstOpen++;
+    long seq = page.advance();
+    if (seq >= 0) {
+      mirroredSeq = seq;
     }
   }
 
   private void finishPage() {
-    changed.putAll(pageChanges);
-    pageChanges = new HashMap<>();
-    page = List.of();
+    changed.putAll(page.changes);
+    page = MirrorPage.empty();
     publishMetrics();
     loadPage();
   }
@@ -457,10 +399,15 @@ final class SessionBuddyMirror {
   private void retryLater(Throwable error) {
     long delay = backoffMs;
     backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
-    Work head = firstOpen < page.size() ? page.get(firstOpen) : null;
-    LOG.warn("Session-Buddy mirror at {} failed{}; retrying in {} ms: {}", client.url(),
-      head == null || head.entry.event() == null ? "" : " on event " + head.entry.event().getString("event_id"), delay,
-      error == null ? "unknown" : error.getMessage());
+    Work head = page.head();
+    if (status.toolsMissing()) {
+      // Said once by the status; checked again at every retry.
+      LOG.debug("Session-Buddy at {} still lacks tools; checking again in {} ms", client.url(), delay);
+    } else {
+      LOG.warn("Session-Buddy mirror at {} failed{}; retrying in {} ms: {}", client.url(),
+        head == null || head.entry.event() == null ? "" : " on event " + head.entry.event().getString("event_id"), delay,
+        error == null ? "unknown" : error.getMessage());
+    }
     publishMetrics();
     retryTimer = vertx.setTimer(delay, t -> {
       retryTimer = -1;
@@ -479,13 +426,13 @@ final class SessionBuddyMirror {
 
   private void pingWhenIdle() {
     publishMetrics();
-    if (page.isEmpty() && !loading && retryTimer < 0 && System.currentTimeMillis() - lastContact >= IDLE_PING_MS) {
+    if (page.isEmpty() && !loading && retryTimer < 0 && System.currentTimeMillis() - status.lastContact() >= IDLE_PING_MS) {
       ping();
     }
   }
 
   private void ping() {
-    client.ping().onComplete(ar -> contact(ar.cause()));
+    client.ping().onComplete(ar -> status.contact(ar.cause()));
   }
 
   private long depth() {
@@ -493,7 +440,8 @@ final class SessionBuddyMirror {
   }
 
   private long headEnqueuedAt() {
-    return firstOpen < page.size() ? page.get(firstOpen).entry.enqueuedAt() : 0;
+    Work head = page.head();
+    return head == null ? 0 : head.entry.enqueuedAt();
   }
 
   private void publishMetrics() {
@@ -510,22 +458,16 @@ final class SessionBuddyMirror {
     Future<Long> oldest = depth == 0 ? Future.succeededFuture(0L)
       : head != 0 ? Future.succeededFuture(head) : outbox.oldestAfter(mirroredSeq);
     return oldest.map(at -> {
-      JsonObject mirror = new JsonObject()
-        .put("url", client.url())
-        .put("reachable", reachable)
-        .put("draining", lastCallOk)
+      JsonObject mirror = status.describe()
         .put("drainer", leading)
         .put("outbox_depth", depth)
         .put("oldest_pending_age_ms", at == 0 ? 0 : Math.max(0, System.currentTimeMillis() - at))
-        .put("failures", failures)
-        .put("mirrored", mirrored)
-        .put("last_error", lastError)
-        .put("protocol_version", client.protocolVersion());
+        .put("mirrored", mirrored);
       if (!outbox.shared()) {
         health.put("storage_type", "session_buddy");
       }
       health.put("session_buddy", mirror);
-      if (!lastCallOk && "healthy".equals(health.getString("status"))) {
+      if (!status.draining() && "healthy".equals(health.getString("status"))) {
         health.put("status", "degraded");
       }
       return health;
@@ -547,9 +489,9 @@ final class SessionBuddyMirror {
       if (!leading) {
         return Future.<Void>succeededFuture();
       }
-      if (firstOpen == page.size() && !page.isEmpty()) {
-        changed.putAll(pageChanges);
-        page = List.of();
+      if (page.finished() && !page.isEmpty()) {
+        changed.putAll(page.changes);
+        page = MirrorPage.empty();
       }
       boolean pending = page.isEmpty() && (mirroredSeq > checkpointedSeq || !changed.isEmpty());
       return pending ? checkpoint(startedMark) : Future.<Void>succeededFuture();

@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import org.eventcollector.bench.StandInMcpServer;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,7 +33,7 @@ class McpClientTest {
   void start(Vertx vertx, VertxTestContext ctx) {
     standIn = new StandInMcpServer(vertx);
     standIn.start(0).onComplete(ctx.succeeding(port -> {
-      client = new McpClient(vertx, standIn.url(), 2_000);
+      client = new McpClient(vertx, standIn.url(), 10_000);
       ctx.completeNow();
     }));
   }
@@ -112,13 +113,76 @@ class McpClientTest {
   }
 
   @Test
-  void takesAJsonRpcErrorAsAFailedCall(VertxTestContext ctx) {
+  void takesAnUnknownToolAsAFailedCall(VertxTestContext ctx) {
     client.callTool("drop_everything", new JsonObject())
       .onComplete(ctx.failing(e -> ctx.verify(() -> {
-        assertEquals(McpException.Kind.RPC_ERROR, ((McpException) e).kind());
-        assertTrue(e.getMessage().contains("-32602"), e.getMessage());
+        assertEquals(McpException.Kind.TOOL_FAILED, ((McpException) e).kind());
+        assertTrue(e.getMessage().contains("Unknown tool: drop_everything"), e.getMessage());
         ctx.completeNow();
       })));
+  }
+
+  @Test
+  void takesAJsonRpcErrorAsAFailedCall(Vertx vertx, VertxTestContext ctx) throws Exception {
+    HttpServer server = server(vertx, "2025-06-18", request -> request.response().putHeader("Content-Type", "application/json")
+      .end("{\"jsonrpc\":\"2.0\",\"id\":2,\"error\":{\"code\":-32602,\"message\":\"Invalid params\"}}"));
+    McpClient other = new McpClient(vertx, "http://127.0.0.1:" + server.actualPort() + "/mcp", 2_000);
+    other.callTool("create_entity", entity("e-1")).onComplete(ctx.failing(e -> ctx.verify(() -> {
+      assertEquals(McpException.Kind.RPC_ERROR, ((McpException) e).kind());
+      assertTrue(e.getMessage().contains("-32602"), e.getMessage());
+      other.close();
+      server.close();
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void startsANewSessionWhenTheServerAnswers400ForAnUnknownSessionAsOlderPythonServersDo(VertxTestContext ctx) {
+    standIn.unknownSessionStatus(400);
+    client.callTool("create_entity", entity("e-1")).compose(t -> {
+      String first = client.sessionId();
+      standIn.expireSessions();
+      return client.callTool("create_entity", entity("e-2")).map(text -> first);
+    }).onComplete(ctx.succeeding(first -> ctx.verify(() -> {
+      assertEquals(2, standIn.initializations());
+      assertFalse(first.equals(client.sessionId()));
+      assertEquals(2, standIn.entities().size());
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void checksTheToolsAtEveryInitialisationAndCallsNothingWhileOneIsMissing(Vertx vertx, VertxTestContext ctx) {
+    McpClient checking = new McpClient(vertx, standIn.url(), 10_000, GraphMapping.REQUIRED_TOOLS);
+    standIn.profile(StandInMcpServer.Profile.MINIMAL);
+    checking.callTool("create_entity", entity("e-1")).recover(e -> {
+      ctx.verify(() -> {
+        McpException mcp = assertInstanceOf(McpException.class, e);
+        assertEquals(McpException.Kind.TOOLS_MISSING, mcp.kind());
+        assertTrue(mcp.reached());
+        assertEquals(GraphMapping.REQUIRED_TOOLS, checking.missingTools());
+        assertEquals(0, standIn.calls().size(), "no tool called");
+      });
+      // Checked again at the next call, in the same session.
+      return checking.callTool("create_entity", entity("e-1"));
+    }).recover(e -> {
+      ctx.verify(() -> {
+        assertEquals(McpException.Kind.TOOLS_MISSING, ((McpException) e).kind());
+        assertEquals(1, standIn.initializations());
+        assertEquals(2, standIn.requests("tools/list"));
+      });
+      // Restarted with the full profile: the session is gone, a new one is checked again.
+      standIn.profile(StandInMcpServer.Profile.FULL);
+      return checking.callTool("create_entity", entity("e-1"));
+    }).onComplete(ctx.succeeding(text -> ctx.verify(() -> {
+      assertTrue(text.startsWith("✅"), text);
+      assertEquals(2, standIn.initializations());
+      assertEquals(3, standIn.requests("tools/list"), "the stale session's check was refused, the new session's counted");
+      assertTrue(checking.missingTools().isEmpty());
+      assertTrue(checking.tools().contains("batch_create_entities"));
+      checking.close();
+      ctx.completeNow();
+    })));
   }
 
   @Test

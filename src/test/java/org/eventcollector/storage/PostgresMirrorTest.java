@@ -11,7 +11,7 @@ import org.eventcollector.TestCollector;
 import org.eventcollector.TestCollector.Response;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
-import org.eventcollector.mirror.StandInMcpServer;
+import org.eventcollector.bench.StandInMcpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -206,8 +206,8 @@ class PostgresMirrorTest {
     JsonObject second = mirrorUntil(b, m -> m.getLong("outbox_depth") == 0);
 
     assertMirroredOnceInCommitOrder(600);
-    long creates = standIn.calls().stream().filter(c -> c.getString("tool").equals("create_entity")).count();
-    assertEquals(standIn.entities().size(), creates, "each entity created with one call");
+    assertEquals(0, standIn.callsOf("create_entity"), "entities made in batches");
+    assertTrue(standIn.callsOf("batch_create_entities") * 50 >= standIn.entities().size());
     assertNotEquals(first.getBoolean("drainer"), second.getBoolean("drainer"), "exactly one drainer");
     JsonObject drainer = first.getBoolean("drainer") ? first : second;
     JsonObject standby = first.getBoolean("drainer") ? second : first;
@@ -263,5 +263,38 @@ class PostgresMirrorTest {
     int next = lockHolder();
     assertTrue(next > 0 && next != holder, "the lock is held on a new connection");
     assertNotEquals(mirror(a).getBoolean("drainer"), mirror(b).getBoolean("drainer"), "exactly one drainer");
+  }
+
+  @Test
+  void withoutTheGraphToolsTheSharedOutboxWaitsAndTheNodeThatTakesOverChecksThemAgain() throws Exception {
+    standIn.profile(StandInMcpServer.Profile.MINIMAL);
+    TestCollector a = node();
+    TestCollector b = node();
+    ingestThroughBoth(a, b, "held", 10);
+    TestCollector drainer = null;
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (drainer == null) {
+      assertTrue(System.currentTimeMillis() < deadline, "no node reported the missing tools");
+      for (TestCollector node : List.of(a, b)) {
+        JsonObject mirror = mirror(node);
+        if (mirror.getBoolean("drainer") && mirror.getJsonArray("tools_missing").size() == 3) {
+          drainer = node;
+        }
+      }
+      Thread.sleep(20);
+    }
+    assertEquals(40L, mirror(drainer).getLong("outbox_depth"));
+    assertEquals(0, standIn.calls().size(), "no tool called while they are missing");
+
+    // The drainer stops; the other node takes the lock while the tools are still missing, then they appear.
+    TestCollector other = drainer == a ? b : a;
+    drainer.close();
+    nodes.remove(drainer);
+    mirrorUntil(other, m -> m.getBoolean("drainer") && m.getJsonArray("tools_missing").size() == 3);
+    standIn.profile(StandInMcpServer.Profile.FULL);
+    awaitEntities(40);
+    JsonObject drained = mirrorUntil(other, m -> m.getLong("outbox_depth") == 0 && m.getLong("mirrored") == 40);
+    assertEquals(0, drained.getJsonArray("tools_missing").size());
+    assertMirroredOnceInCommitOrder(40);
   }
 }

@@ -13,7 +13,7 @@ import org.eventcollector.Main;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.config.Defaults;
-import org.eventcollector.mirror.StandInMcpServer;
+import org.eventcollector.bench.StandInMcpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -81,6 +81,10 @@ class SessionBuddyMirrorTest {
   }
 
   private Main.Node node() throws Exception {
+    return node(config -> { });
+  }
+
+  private Main.Node node(java.util.function.Consumer<JsonObject> tweak) throws Exception {
     JsonObject config = Defaults.config();
     Config.set(config, ConfigKeys.Http.PORT, 0);
     Config.set(config, ConfigKeys.Storage.BACKEND, backend);
@@ -95,7 +99,8 @@ class SessionBuddyMirrorTest {
     }
     Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_URL, standIn.url());
     Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_RETRY_MS, 20);
-    Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_TIMEOUT_MS, 2_000);
+    Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_TIMEOUT_MS, 5_000);
+    tweak.accept(config);
     Main.Node node = Main.Node.start(config).get(60, TimeUnit.SECONDS);
     nodes.add(node);
     return node;
@@ -260,14 +265,17 @@ class SessionBuddyMirrorTest {
       "wf1-done emitted_by system:mahavishnu", "wf1-done part_of correlation:wf-1", "wf1-done follows wf1-test"),
       new HashSet<>(relations));
     assertEquals(9, relations.size());
-    long creates = standIn.calls().stream().filter(c -> c.getString("tool").equals("create_entity")).count();
-    assertEquals(entities.size(), creates, "each entity created with one call");
+    assertEquals(0, standIn.callsOf("create_entity"), "entities made in batches");
+    assertTrue(standIn.callsOf("batch_create_entities") >= 1);
+    assertEquals(0, standIn.callsOf("get_entity_relationships"), "nothing to check when nothing failed");
+    assertTrue(standIn.requests("tools/list") >= 1, "the tools are checked");
 
     JsonObject health = health(node);
     assertEquals(backend, health.getJsonObject("storage").getString("storage_type"));
     assertEquals(true, mirror(health).getBoolean("drainer"));
     assertEquals(true, mirror(health).getBoolean("reachable"));
     assertEquals(0L, mirror(health).getLong("failures"));
+    assertEquals(new JsonArray(), mirror(health).getJsonArray("tools_missing"));
     HttpResponse<io.vertx.core.buffer.Buffer> trace = await(web.get(node.main().httpPort(), "127.0.0.1",
       "/events/correlation/wf-1").send());
     assertEquals(3, trace.bodyAsJsonObject().getInteger("count"));
@@ -390,5 +398,151 @@ class SessionBuddyMirrorTest {
     JsonObject health = healthUntil(second, h -> drained(h) && mirror(h).getLong("mirrored") == 1);
     assertEquals(0L, mirror(health).getLong("failures"));
     assertMirroredExactlyOnce(recent);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"session_buddy", "postgres"})
+  void relationsWhoseAnswersCameTooLateAreFoundByTheirIdsAndNotMadeAgain(String backend) throws Exception {
+    this.backend = backend;
+    Main.Node node = node(config -> Config.set(config, ConfigKeys.Storage.SESSION_BUDDY_TIMEOUT_MS, 400));
+    // Applied at once, answered after the mirror gave up on them.
+    standIn.delayNextAnswers("create_relation", 8, 1_500);
+    List<JsonObject> events = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      events.add(event("late-" + i, SYSTEMS[i % 3], "c-" + (i % 3), "late " + i, ""));
+    }
+    ingest(node, events);
+    awaitEntities(20);
+    JsonObject health = healthUntil(node, h -> drained(h) && mirror(h).getLong("mirrored") == 20);
+    assertTrue(mirror(health).getLong("failures") > 0, "calls timed out");
+    assertTrue(standIn.callsOf("get_entity_relationships") > 0, "the relations whose answers were lost were looked up");
+    assertMirroredExactlyOnce(events);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"session_buddy", "postgres"})
+  void withoutTheGraphToolsTheOutboxKeepsEverythingAndDrainsOnceTheyAppear(String backend) throws Exception {
+    this.backend = backend;
+    standIn.profile(StandInMcpServer.Profile.MINIMAL);
+    Main.Node node = node();
+    List<JsonObject> events = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      events.add(event("t-" + i, SYSTEMS[i % 3], "wf-" + (i % 2), "step " + i, ""));
+    }
+    ingest(node, events);
+    JsonObject waiting = healthUntil(node, h -> "degraded".equals(h.getString("status"))
+      && mirror(h).getJsonArray("tools_missing").size() == 3);
+    assertEquals(new JsonArray(List.of("create_entity", "create_relation", "get_entity_relationships")),
+      mirror(waiting).getJsonArray("tools_missing"));
+    assertTrue(mirror(waiting).getString("last_error").contains("'standard' and 'full' tool profiles"),
+      mirror(waiting).getString("last_error"));
+    assertEquals(true, mirror(waiting).getBoolean("reachable"));
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (standIn.requests("tools/list") < 4) {
+      assertTrue(System.currentTimeMillis() < deadline, "the tools are checked again");
+      Thread.sleep(20);
+    }
+    JsonObject still = health(node);
+    assertEquals(1L, mirror(still).getLong("failures"), "said once, not at every check");
+    assertEquals(10L, mirror(still).getLong("outbox_depth"));
+    assertEquals(0, standIn.calls().size(), "no tool called while they are missing");
+    assertTrue(metrics(node).contains("event_collector_mirror_tools_missing 3.0"));
+
+    standIn.profile(StandInMcpServer.Profile.STANDARD);
+    awaitEntities(10);
+    JsonObject drained = healthUntil(node, h -> drained(h) && mirror(h).getLong("mirrored") == 10);
+    assertEquals(new JsonArray(), mirror(drained).getJsonArray("tools_missing"));
+    assertMirroredExactlyOnce(events);
+    assertTrue(metrics(node).contains("event_collector_mirror_tools_missing 0.0"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {400, 404})
+  void aSessionTheServerForgotIsStartedAgainWhetherItAnswers400Or404(int status) throws Exception {
+    this.backend = "session_buddy";
+    standIn.unknownSessionStatus(status);
+    Main.Node node = node();
+    List<JsonObject> events = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      events.add(event("s-" + i, SYSTEMS[i % 3], "wf", "step " + i, ""));
+    }
+    ingest(node, events);
+    healthUntil(node, h -> drained(h) && mirror(h).getLong("mirrored") == 5);
+    standIn.expireSessions();
+    List<JsonObject> more = new ArrayList<>();
+    for (int i = 5; i < 10; i++) {
+      more.add(event("s-" + i, SYSTEMS[i % 3], "wf", "step " + i, ""));
+    }
+    ingest(node, more);
+    events.addAll(more);
+    JsonObject health = healthUntil(node, h -> drained(h) && mirror(h).getLong("mirrored") == 10);
+    assertEquals(0L, mirror(health).getLong("failures"), "a forgotten session is no failure");
+    assertEquals(2, standIn.initializations());
+    assertMirroredExactlyOnce(events);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"session_buddy"})
+  void aCollectorKilledInTheMiddleOfADrainMakesNoRelationTwiceAfterItsRestart(String backend) throws Exception {
+    this.backend = backend;
+    // Slow answers, so that the kill falls in the middle of the drain.
+    standIn.delayNextAnswers(null, Integer.MAX_VALUE, 3);
+    Path log = dir.resolve("killed.log");
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+      "-Xmx256m", "-cp", System.getProperty("java.class.path"), "org.eventcollector.Main")
+      .redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().keySet().removeIf(key -> key.startsWith("EC_"));
+    builder.environment().putAll(Map.of("EC_STORAGE", "session_buddy", "EC_DB_PATH", dir.resolve("events.db").toString(),
+      "EC_HTTP_PORT", "0", "EC_SESSION_BUDDY_URL", standIn.url(), "EC_STORAGE_SESSION_BUDDY_RETRY_MS", "20",
+      "EC_RATE_LIMIT_PER_SECOND", "1000000", "EC_RATE_LIMIT_BURST", "1000000"));
+    Process child = builder.start();
+    List<JsonObject> events = new ArrayList<>();
+    try {
+      int port = listening(child, log);
+      for (int batch = 0; batch < 4; batch++) {
+        List<JsonObject> part = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+          int n = batch * 200 + i;
+          part.add(event("k-" + n, SYSTEMS[n % 3], n % 7 == 6 ? null : "run-" + (n % 5), "step " + n, ""));
+        }
+        HttpResponse<io.vertx.core.buffer.Buffer> response = await(web.post(port, "127.0.0.1", "/events/batch")
+          .sendJson(new JsonArray(new ArrayList<>(part))));
+        assertEquals(201, response.statusCode(), response.bodyAsString());
+        events.addAll(part);
+      }
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (eventEntities().size() < 300) {
+        assertTrue(System.currentTimeMillis() < deadline, "the drain never got far: " + eventEntities().size());
+        Thread.sleep(5);
+      }
+    } finally {
+      child.destroyForcibly();
+      assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+    }
+    int before = eventEntities().size();
+    assertTrue(before < 800, "killed in the middle of the drain, not after it: " + before);
+
+    standIn.delayNextAnswers(null, 0, 0);
+    Main.Node restarted = node();
+    awaitEntities(800);
+    healthUntil(restarted, h -> drained(h) && mirror(h).getLong("outbox_depth") == 0);
+    assertTrue(standIn.callsOf("get_entity_relationships") > 0, "the relations begun before the kill were looked up");
+    assertMirroredExactlyOnce(events);
+  }
+
+  /** Waits for the child's "HTTP listening on host:port" line; answers the port. */
+  private static int listening(Process child, Path log) throws Exception {
+    java.util.regex.Pattern line = java.util.regex.Pattern.compile("HTTP listening on [^\\s:]+:(\\d+)");
+    long deadline = System.currentTimeMillis() + 90_000;
+    while (System.currentTimeMillis() < deadline) {
+      String text = java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "";
+      java.util.regex.Matcher matcher = line.matcher(text);
+      if (matcher.find()) {
+        return Integer.parseInt(matcher.group(1));
+      }
+      assertTrue(child.isAlive(), "the collector exited:\n" + text);
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the collector did not start:\n" + java.nio.file.Files.readString(log));
   }
 }

@@ -1,4 +1,4 @@
-package org.eventcollector.mirror;
+package org.eventcollector.bench;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,7 +14,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,39 +22,54 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A stand-in for Session-Buddy, NOT Session-Buddy: a small MCP server over the Streamable HTTP
- * transport (MCP 2025-06-18) with Session-Buddy's knowledge-graph tools and their signatures
- * ({@code create_entity}, {@code add_observation}, {@code create_relation}, {@code search_entities},
- * {@code get_entity_relationships}, {@code get_knowledge_graph_stats}), answering in their text
- * form, failures as text beginning with "❌". It keeps its graph in memory and records every tool
- * call it receives, for tests and the {@code mirror} benchmark.
+ * transport (MCP 2025-06-18) offering Session-Buddy's knowledge-graph tools with their signatures
+ * and text answers ({@link StandInGraph}, read from {@code lesleslie/session-buddy} at revision
+ * a2e4633e83e3c536d1bf2c7aa8d3cacf1494ec97), for the tests and the {@code mirror} benchmark. It
+ * belongs to the benchmark, not to the collector.
  * <p>
  * Transport: {@code POST /mcp} takes one JSON-RPC message; {@code initialize} opens a session
- * ({@code Mcp-Session-Id}); later messages without a session get 400, with an unknown one 404;
+ * ({@code Mcp-Session-Id}); later messages without a session get 400, with an unknown one 404 (or
+ * 400, as Python MCP servers answered before python-sdk #1808; see {@link #unknownSessionStatus});
  * notifications get 202; requests are answered as {@code application/json} or as a
  * {@code text/event-stream} (see {@link Mode}); {@code DELETE /mcp} ends a session; {@code GET}
- * is 405 (no server-initiated stream). It also misbehaves on request: failing calls, expiring
- * sessions, losing answers after applying a call, or being down.
+ * is 405 (no server-initiated stream). {@code tools/list} follows the tool profile
+ * ({@link Profile}): Session-Buddy registers its knowledge-graph tools only in {@code standard}
+ * and {@code full}. A tool it does not offer answers {@code isError: true}.
+ * <p>
+ * It also misbehaves on request: failing calls, expiring sessions, losing answers after applying a
+ * call, answering late, or being down.
  */
 public final class StandInMcpServer {
 
   /** How requests are answered. */
   public enum Mode { JSON, SSE, ALTERNATE }
 
-  private static final List<String> VERSIONS = McpClient.SUPPORTED_VERSIONS;
+  /**
+   * Session-Buddy's tool profiles ({@code SESSION_BUDDY_TOOL_PROFILE}, default {@code full}): the
+   * knowledge-graph tools are in {@code standard} and {@code full}, not in {@code minimal}.
+   */
+  public enum Profile { MINIMAL, STANDARD, FULL }
+
+  static final String SESSION_HEADER = "Mcp-Session-Id";
+  static final String VERSION_HEADER = "MCP-Protocol-Version";
+  private static final List<String> VERSIONS = List.of("2025-06-18", "2025-03-26", "2024-11-05");
 
   private final Vertx vertx;
   private HttpServer server;
   private int port;
   private volatile Mode mode = Mode.JSON;
+  private volatile Profile profile = Profile.FULL;
+  private volatile int unknownSession = 404;
   private final Set<String> sessions = ConcurrentHashMap.newKeySet();
-  private final Map<String, JsonObject> entities = new LinkedHashMap<>();
-  private final List<JsonObject> relations = new ArrayList<>();
+  private final StandInGraph graph = new StandInGraph();
   private final List<JsonObject> calls = new ArrayList<>();
-  private final Map<String, Long> createdNanos = new java.util.HashMap<>();
-  private final Map<String, Integer> counts = new java.util.HashMap<>();
   private int initializations;
   private int failNext;
   private int loseNext;
+  private int delayNext;
+  private long delayMs;
+  private String delayTool;
+  private final Map<String, Integer> requests = new java.util.HashMap<>();
   private long answered;
   private long responses;
 
@@ -110,9 +124,40 @@ public final class StandInMcpServer {
     loseNext = n;
   }
 
-  /** Forgets every session: the next request of a client gets 404. */
+  /**
+   * The next {@code n} calls of {@code tool} (null: of any tool) are applied at once and answered
+   * {@code ms} later (a slow server, or one whose answer arrives after the client gave up).
+   */
+  public synchronized void delayNextAnswers(String tool, int n, long ms) {
+    delayTool = tool;
+    delayNext = n;
+    delayMs = ms;
+  }
+
+  /** How many requests (JSON-RPC messages with an id) of {@code method} were received in a session. */
+  public synchronized int requests(String method) {
+    return requests.getOrDefault(method, 0);
+  }
+
+  /** Forgets every session: the next request of a client gets 404 (or what {@link #unknownSessionStatus} says). */
   public void expireSessions() {
     sessions.clear();
+  }
+
+  /** The status answered for an unknown session: 404 (the default, Python SDK since #1808) or 400 (before). */
+  public StandInMcpServer unknownSessionStatus(int status) {
+    this.unknownSession = status;
+    return this;
+  }
+
+  /**
+   * Serves with this tool profile from now on, as Session-Buddy restarted with
+   * {@code SESSION_BUDDY_TOOL_PROFILE} set to it would: the sessions are forgotten, the graph kept.
+   */
+  public StandInMcpServer profile(Profile profile) {
+    this.profile = profile;
+    sessions.clear();
+    return this;
   }
 
   public synchronized int initializations() {
@@ -124,26 +169,35 @@ public final class StandInMcpServer {
     return calls.stream().map(JsonObject::copy).toList();
   }
 
-  /** The entities, in creation order: name to {@code {"name", "entity_type", "observations", "properties"}}. */
+  /**
+   * The entities, in creation order: name to {@code {"id", "name", "entity_type", "observations",
+   * "properties"}}.
+   */
   public synchronized Map<String, JsonObject> entities() {
-    Map<String, JsonObject> copy = new LinkedHashMap<>();
-    entities.forEach((k, v) -> copy.put(k, v.copy()));
-    return copy;
+    return graph.entities();
   }
 
-  /** The relations, in creation order: {@code {"from_entity", "to_entity", "relation_type", "properties"}}. */
+  /**
+   * The relations, in creation order, with their ends by name (Session-Buddy stores and lists their
+   * ids): {@code {"id", "from_entity", "to_entity", "relation_type", "properties"}}.
+   */
   public synchronized List<JsonObject> relations() {
-    return relations.stream().map(JsonObject::copy).toList();
+    return graph.relations();
   }
 
   /** How many entities of this type exist. */
   public synchronized int count(String entityType) {
-    return counts.getOrDefault(entityType, 0);
+    return graph.count(entityType);
   }
 
   /** {@link System#nanoTime()} when the entity was created, or null. */
   public synchronized Long createdNanos(String name) {
-    return createdNanos.get(name);
+    return graph.createdNanos(name);
+  }
+
+  /** How many tool calls of {@code tool} were received. */
+  public synchronized long callsOf(String tool) {
+    return calls.stream().filter(c -> tool.equals(c.getString("tool"))).count();
   }
 
   /** Tool calls answered with success. */
@@ -161,7 +215,7 @@ public final class StandInMcpServer {
       return;
     }
     if (request.method() == HttpMethod.DELETE) {
-      String session = request.getHeader(McpClient.SESSION_HEADER);
+      String session = request.getHeader(SESSION_HEADER);
       request.response().setStatusCode(session != null && sessions.remove(session) ? 200 : 404).end();
       return;
     }
@@ -200,16 +254,20 @@ public final class StandInMcpServer {
       initialize(response, id, message.getJsonObject("params", new JsonObject()));
       return;
     }
-    String session = request.getHeader(McpClient.SESSION_HEADER);
+    String session = request.getHeader(SESSION_HEADER);
     if (session == null) {
       error(response, 400, id, -32000, "Bad Request: Missing session ID");
       return;
     }
     if (!sessions.contains(session)) {
-      error(response, 404, id, -32001, "Session not found");
+      if (unknownSession == 400) {
+        error(response, 400, id, -32600, "Bad Request: No valid session ID provided");
+      } else {
+        error(response, 404, id, -32600, "Session not found");
+      }
       return;
     }
-    String version = request.getHeader(McpClient.VERSION_HEADER);
+    String version = request.getHeader(VERSION_HEADER);
     if (version != null && !VERSIONS.contains(version)) {
       error(response, 400, id, -32000, "Bad Request: Unsupported protocol version " + version);
       return;
@@ -218,6 +276,9 @@ public final class StandInMcpServer {
       // A notification, or a response to a server request: accepted, nothing to answer.
       response.setStatusCode(202).end();
       return;
+    }
+    synchronized (this) {
+      requests.merge(method, 1, Integer::sum);
     }
     switch (method) {
       case "ping" -> answer(response, result(id, new JsonObject()));
@@ -236,83 +297,102 @@ public final class StandInMcpServer {
     synchronized (this) {
       initializations++;
     }
-    response.putHeader(McpClient.SESSION_HEADER, session);
+    response.putHeader(SESSION_HEADER, session);
     answer(response, result(id, new JsonObject()
       .put("protocolVersion", version)
       .put("capabilities", new JsonObject().put("tools", new JsonObject().put("listChanged", false)))
-      .put("serverInfo", new JsonObject().put("name", "session-buddy-stand-in").put("version", "0.1.0"))));
+      .put("serverInfo", new JsonObject().put("name", "session-buddy-stand-in").put("version", "0.2.0"))));
   }
 
   private void call(HttpServerRequest request, HttpServerResponse response, Object id, String session, JsonObject params) {
     String tool = params.getString("name");
     JsonObject arguments = params.getJsonObject("arguments", new JsonObject());
     boolean lose;
+    long delay;
     String text;
     boolean isError = false;
     synchronized (this) {
       calls.add(new JsonObject().put("tool", tool).put("arguments", arguments.copy()).put("session", session));
-      if (!TOOLS.containsKey(tool)) {
-        answer(response, new JsonObject().put("jsonrpc", "2.0").put("id", id)
-          .put("error", new JsonObject().put("code", -32602).put("message", "Unknown tool: " + tool)));
-        return;
-      }
-      String invalid = validate(tool, arguments);
-      if (invalid != null) {
-        text = "Error executing tool " + tool + ": " + invalid;
+      StandInGraph.Tool known = offered(tool) ? StandInGraph.tool(tool) : null;
+      String invalid = known == null ? null : validate(known, arguments);
+      if (known == null) {
+        text = "Unknown tool: " + tool;
+        isError = true;
+      } else if (invalid != null) {
+        text = "Error calling tool '" + tool + "': " + invalid;
         isError = true;
       } else if (failNext > 0) {
         failNext--;
         text = "❌ " + tool + " failed: simulated failure";
       } else {
-        text = apply(tool, arguments);
+        text = graph.apply(tool, arguments);
         if (!text.startsWith("❌")) {
           answered++;
         }
       }
-      lose = loseNext > 0 && invalid == null;
+      boolean applied = known != null && invalid == null;
+      lose = loseNext > 0 && applied;
       if (lose) {
         loseNext--;
+      }
+      delay = !lose && delayNext > 0 && applied && (delayTool == null || delayTool.equals(tool)) ? delayMs : 0;
+      if (delay > 0) {
+        delayNext--;
       }
     }
     if (lose) {
       request.connection().close();
       return;
     }
-    answer(response, result(id, new JsonObject()
+    JsonObject answer = result(id, new JsonObject()
       .put("content", new JsonArray().add(new JsonObject().put("type", "text").put("text", text)))
-      .put("isError", isError)));
+      .put("isError", isError));
+    if (delay > 0) {
+      vertx.setTimer(delay, t -> {
+        if (!response.closed()) {
+          answer(response, answer);
+        }
+      });
+    } else {
+      answer(response, answer);
+    }
   }
 
-  private static final Map<String, List<String>> TOOLS = Map.of(
-    "create_entity", List.of("name:string", "entity_type:string", "observations?:array", "properties?:object"),
-    "add_observation", List.of("entity_name:string", "observation:string"),
-    "create_relation", List.of("from_entity:string", "to_entity:string", "relation_type:string", "properties?:object"),
-    "search_entities", List.of("query:string", "entity_type?:string", "limit?:integer"),
-    "get_entity_relationships", List.of("entity_name:string", "relation_type?:string", "direction?:string"),
-    "get_knowledge_graph_stats", List.of());
+  private boolean offered(String tool) {
+    return profile != Profile.MINIMAL && StandInGraph.tool(tool) != null;
+  }
 
-  private static JsonArray tools() {
+  /** The tools of the current profile, with their input schemas. */
+  private JsonArray tools() {
     JsonArray list = new JsonArray();
-    TOOLS.forEach((name, params) -> {
+    if (profile == Profile.MINIMAL) {
+      return list;
+    }
+    for (StandInGraph.Tool tool : StandInGraph.TOOLS) {
       JsonObject properties = new JsonObject();
       JsonArray required = new JsonArray();
-      for (String param : params) {
+      for (String param : tool.params()) {
         String[] parts = param.split(":");
         boolean optional = parts[0].endsWith("?");
         String field = optional ? parts[0].substring(0, parts[0].length() - 1) : parts[0];
-        properties.put(field, new JsonObject().put("type", parts[1]));
+        JsonObject schema = switch (parts[1]) {
+          case "strings" -> new JsonObject().put("type", "array").put("items", new JsonObject().put("type", "string"));
+          case "objects" -> new JsonObject().put("type", "array").put("items", new JsonObject().put("type", "object"));
+          default -> new JsonObject().put("type", parts[1]);
+        };
+        properties.put(field, schema);
         if (!optional) {
           required.add(field);
         }
       }
-      list.add(new JsonObject().put("name", name).put("inputSchema", new JsonObject()
+      list.add(new JsonObject().put("name", tool.name()).put("inputSchema", new JsonObject()
         .put("type", "object").put("properties", properties).put("required", required)));
-    });
+    }
     return list;
   }
 
-  private static String validate(String tool, JsonObject arguments) {
-    for (String param : TOOLS.get(tool)) {
+  private static String validate(StandInGraph.Tool tool, JsonObject arguments) {
+    for (String param : tool.params()) {
       String[] parts = param.split(":");
       boolean optional = parts[0].endsWith("?");
       String field = optional ? parts[0].substring(0, parts[0].length() - 1) : parts[0];
@@ -325,120 +405,26 @@ public final class StandInMcpServer {
       }
       boolean ok = switch (parts[1]) {
         case "string" -> value instanceof String;
-        case "array" -> value instanceof JsonArray array && array.stream().allMatch(String.class::isInstance);
+        case "strings" -> value instanceof JsonArray array && array.stream().allMatch(String.class::isInstance);
+        case "objects" -> value instanceof JsonArray array && array.stream().allMatch(JsonObject.class::isInstance);
         case "object" -> value instanceof JsonObject;
         case "integer" -> value instanceof Number;
         default -> false;
       };
       if (!ok) {
-        return "argument '" + field + "' must be " + (parts[1].equals("array") ? "a list of strings" : "a " + parts[1]);
+        return "argument '" + field + "' must be " + switch (parts[1]) {
+          case "strings" -> "a list of strings";
+          case "objects" -> "a list of objects";
+          default -> "a " + parts[1];
+        };
       }
     }
     for (String field : arguments.fieldNames()) {
-      if (TOOLS.get(tool).stream().noneMatch(p -> p.startsWith(field + ":") || p.startsWith(field + "?:"))) {
+      if (tool.params().stream().noneMatch(p -> p.startsWith(field + ":") || p.startsWith(field + "?:"))) {
         return "unexpected argument '" + field + "'";
       }
     }
     return null;
-  }
-
-  /** Applies a tool to the graph, with Session-Buddy's answers. Called holding the lock. */
-  private String apply(String tool, JsonObject a) {
-    switch (tool) {
-      case "create_entity" -> {
-        String name = a.getString("name");
-        if (entities.containsKey(name)) {
-          return "❌ Create entity failed: Entity with name '" + name + "' already exists";
-        }
-        JsonArray observations = a.getJsonArray("observations", new JsonArray());
-        JsonObject properties = a.getJsonObject("properties", new JsonObject());
-        entities.put(name, new JsonObject().put("name", name).put("entity_type", a.getString("entity_type"))
-          .put("observations", observations.copy()).put("properties", properties.copy()));
-        createdNanos.put(name, System.nanoTime());
-        counts.merge(a.getString("entity_type"), 1, Integer::sum);
-        StringBuilder text = new StringBuilder("✅ Entity '" + name + "' created successfully!\n📊 Type: "
-          + a.getString("entity_type") + "\n🆔 ID: " + UUID.randomUUID());
-        if (!observations.isEmpty()) {
-          text.append("\n📝 Observations: ").append(observations.size());
-        }
-        if (!properties.isEmpty()) {
-          text.append("\n⚙️ Properties: ").append(String.join(", ", properties.fieldNames()));
-        }
-        return text.toString();
-      }
-      case "add_observation" -> {
-        JsonObject entity = entities.get(a.getString("entity_name"));
-        if (entity == null) {
-          return "❌ Entity '" + a.getString("entity_name") + "' not found";
-        }
-        entity.getJsonArray("observations").add(a.getString("observation"));
-        return "✅ Observation added to '" + a.getString("entity_name") + "'\n📝 Observation: " + a.getString("observation");
-      }
-      case "create_relation" -> {
-        String from = a.getString("from_entity");
-        String to = a.getString("to_entity");
-        if (!entities.containsKey(from) || !entities.containsKey(to)) {
-          return "❌ One or both entities not found: " + from + ", " + to;
-        }
-        relations.add(new JsonObject().put("from_entity", from).put("to_entity", to)
-          .put("relation_type", a.getString("relation_type"))
-          .put("properties", a.getJsonObject("properties", new JsonObject()).copy()));
-        return "✅ Relationship created: " + from + " --[" + a.getString("relation_type") + "]--> " + to
-          + "\n🆔 Relation ID: " + UUID.randomUUID();
-      }
-      case "search_entities" -> {
-        String query = a.getString("query").toLowerCase();
-        String type = a.getString("entity_type");
-        int limit = a.getInteger("limit", 10);
-        List<JsonObject> found = entities.values().stream()
-          .filter(e -> type == null || type.equals(e.getString("entity_type")))
-          .filter(e -> e.getString("name").toLowerCase().contains(query) || e.getJsonArray("observations").stream()
-            .anyMatch(o -> String.valueOf(o).toLowerCase().contains(query)))
-          .limit(limit).toList();
-        if (found.isEmpty()) {
-          return "🔍 No entities found matching '" + a.getString("query") + "'";
-        }
-        StringBuilder text = new StringBuilder("🔍 Found " + found.size() + " entities matching '" + a.getString("query") + "':\n");
-        for (JsonObject e : found) {
-          text.append("\n📌 ").append(e.getString("name")).append(" (").append(e.getString("entity_type")).append(")");
-        }
-        return text.toString();
-      }
-      case "get_entity_relationships" -> {
-        String name = a.getString("entity_name");
-        String type = a.getString("relation_type");
-        String direction = a.getString("direction", "both");
-        List<JsonObject> found = relations.stream()
-          .filter(r -> type == null || type.equals(r.getString("relation_type")))
-          .filter(r -> switch (direction) {
-            case "outgoing" -> name.equals(r.getString("from_entity"));
-            case "incoming" -> name.equals(r.getString("to_entity"));
-            default -> name.equals(r.getString("from_entity")) || name.equals(r.getString("to_entity"));
-          }).toList();
-        if (found.isEmpty()) {
-          return "🔍 No relationships found for '" + name + "'";
-        }
-        StringBuilder text = new StringBuilder("🔗 Found " + found.size() + " relationships for '" + name + "':\n");
-        for (JsonObject r : found) {
-          boolean out = direction.equals("outgoing") || (direction.equals("both") && name.equals(r.getString("from_entity")));
-          text.append("\n  ").append(r.getString("from_entity"))
-            .append(out ? " --[" : " <--[").append(r.getString("relation_type"))
-            .append(out ? "]--> " : "]-- ").append(r.getString("to_entity"));
-        }
-        return text.toString();
-      }
-      default -> {
-        Map<String, Integer> types = new LinkedHashMap<>();
-        entities.values().forEach(e -> types.merge(e.getString("entity_type"), 1, Integer::sum));
-        Map<String, Integer> kinds = new LinkedHashMap<>();
-        relations.forEach(r -> kinds.merge(r.getString("relation_type"), 1, Integer::sum));
-        StringBuilder text = new StringBuilder("📊 Knowledge Graph Statistics\n\n📌 Total Entities: " + entities.size()
-          + "\n🔗 Total Relationships: " + relations.size() + "\n");
-        types.forEach((k, v) -> text.append("\n   • ").append(k).append(": ").append(v));
-        kinds.forEach((k, v) -> text.append("\n   • ").append(k).append(": ").append(v));
-        return text.toString();
-      }
-    }
   }
 
   private static JsonObject result(Object id, JsonObject result) {
