@@ -107,9 +107,11 @@ final class SqlSavedStore implements SavedStore {
     });
   }
 
+  // Every write runs in a transaction of its own: a pooled JDBC connection that served a
+  // transaction before may otherwise hold the statement in an uncommitted one.
   @Override
   public Future<Void> put(Kind kind, String name, JsonObject body) {
-    return put(writer, kind, name, body);
+    return writer.withTransaction(conn -> put(conn, kind, name, body));
   }
 
   private Future<Void> put(SqlClient client, Kind kind, String name, JsonObject body) {
@@ -169,11 +171,13 @@ final class SqlSavedStore implements SavedStore {
 
   @Override
   public Future<Void> retry(String deliveryId, int attempts, long nextAt) {
-    return writer.preparedQuery(text("outbox-retry", null)).execute(Tuple.of(attempts, nextAt, deliveryId)).mapEmpty();
+    return writer.withTransaction(conn -> conn.preparedQuery(text("outbox-retry", null))
+      .execute(Tuple.of(attempts, nextAt, deliveryId))).mapEmpty();
   }
 
   @Override
   public Future<Void> delivered(String deliveryId) {
-    return writer.preparedQuery(text("outbox-done", null)).execute(Tuple.of(deliveryId)).mapEmpty();
+    return writer.withTransaction(conn -> conn.preparedQuery(text("outbox-done", null)).execute(Tuple.of(deliveryId)))
+      .mapEmpty();
   }
 }
