@@ -279,6 +279,16 @@ final class SqliteEventStore implements EventStore {
   }
 
   @Override
+  public Future<Integer> deleteBefore(long before, int chunk, String system) {
+    return writer.withTransaction(conn -> conn.preparedQuery(sql.get("delete-system-chunk"))
+        .execute(Tuple.of(system, before, chunk)))
+      .map(rows -> {
+        totalEvents -= rows.rowCount();
+        return rows.rowCount();
+      });
+  }
+
+  @Override
   public Future<JsonObject> health() {
     String writeError = lastWriteError;
     JsonObject health = new JsonObject()

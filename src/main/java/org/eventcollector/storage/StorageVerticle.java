@@ -285,11 +285,12 @@ public class StorageVerticle extends VerticleBase {
   /** Retention: at start, then every {@code retention.interval_minutes}, one run at a time, in chunks. */
   private void scheduleRetention(JsonObject conf) {
     long days = Config.number(conf, ConfigKeys.Retention.DAYS, 0);
-    if (days <= 0) {
+    Retention.Schedule schedule = new Retention.Schedule(vertx, store, days, Retention.perSystem(conf, days),
+      CollectorMetrics.get());
+    if (!schedule.active()) {
       return;
     }
     long every = Math.max(1, Config.number(conf, ConfigKeys.Retention.INTERVAL_MINUTES, 60)) * 60_000L;
-    Retention.Schedule schedule = new Retention.Schedule(vertx, store, days, CollectorMetrics.get());
     schedule.run();
     vertx.setPeriodic(every, id -> schedule.run());
   }
