@@ -42,6 +42,7 @@ final class Evaluator {
   private long timer = -1;
   private boolean listing;
   private boolean stopped;
+  private boolean waiting;
 
   Evaluator(Vertx vertx, Clock clock, Notifier notifier) {
     this.vertx = vertx;
@@ -58,10 +59,15 @@ final class Evaluator {
         return;
       }
       if (ar.failed()) {
-        LOG.warn("Alert states not loaded yet ({}); retrying", ar.cause().getMessage());
+        // Storage may start after this node, or on another one: said once, then retried quietly.
+        if (!waiting) {
+          LOG.warn("Alert states not loaded yet ({}); retrying every second", ar.cause().getMessage());
+        }
+        waiting = true;
         vertx.setTimer(TICK_MS, t -> start());
         return;
       }
+      waiting = false;
       ar.result().forEach(item -> {
         JsonObject state = (JsonObject) item;
         states.put(state.getString("name"), state);

@@ -61,7 +61,8 @@ final class Specs {
     }
     Set<String> fields = switch (kind) {
       case "threshold" -> Set.of("op", "value", "window_minutes");
-      case "anomaly" -> Set.of("sigma", "days");
+      // An anomaly compares clock hours; a window_minutes given anyway is checked and kept, not used.
+      case "anomaly" -> Set.of("sigma", "days", "window_minutes");
       case "new_error_group" -> Set.of("days", "window_minutes");
       default -> Set.of("window_minutes");
     };
@@ -72,7 +73,7 @@ final class Specs {
       }
     }
     JsonObject rule = new JsonObject().put("name", name).put("kind", kind).put("query", ruleQuery(body.getValue("query")));
-    if (fields.contains("window_minutes")) {
+    if (fields.contains("window_minutes") && (!kind.equals("anomaly") || body.getValue("window_minutes") != null)) {
       rule.put("window_minutes", integer(body, "window_minutes", null, 1, MAX_WINDOW_MINUTES));
     }
     rule.put("every_seconds", integer(body, "every_seconds", 60, 1, 3600));

@@ -65,6 +65,7 @@ class AlertRulesRestTest {
     assertEquals(expected, listed);
 
     JsonObject anomaly = put("hourly", new JsonObject().put("kind", "anomaly")).json();
+    assertEquals(null, anomaly.getValue("window_minutes"));
     assertEquals(3, anomaly.getInteger("sigma"));
     assertEquals(7, anomaly.getInteger("days"));
     assertEquals(30, put("fresh", new JsonObject().put("kind", "new_error_group").put("window_minutes", 5)).json().getInteger("days"));

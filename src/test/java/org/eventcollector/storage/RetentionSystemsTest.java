@@ -114,8 +114,10 @@ class RetentionSystemsTest {
   }
 
   @Test
-  void systemDaysComeFromTheEnvironment() {
-    JsonObject conf = Config.load(null, Map.of("EC_RETENTION_SYSTEMS_AKOSHA_DAYS", "3"), Map.of());
+  void systemDaysAndWebhooksComeFromTheEnvironment() {
+    JsonObject conf = Config.load(null, Map.of("EC_RETENTION_SYSTEMS_AKOSHA_DAYS", "3",
+      "EC_ALERTS_WEBHOOKS", "http://127.0.0.1:9/a, http://127.0.0.1:9/b"), Map.of());
+    assertEquals(List.of("http://127.0.0.1:9/a", "http://127.0.0.1:9/b"), Config.strings(Config.get(conf, ConfigKeys.Alerts.WEBHOOKS)));
     assertEquals(3L, Retention.perSystem(conf, 0).get("akosha"));
     assertEquals(0L, Retention.perSystem(conf, 0).get("oneiric"));
     assertTrue(Retention.perSystem(Defaults.config(), 0).isEmpty());
