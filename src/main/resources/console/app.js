@@ -47,11 +47,12 @@
 
   function show(view) {
     var name = (view || 'live').split('/')[0];
-    ['live', 'query', 'stats', 'trace'].forEach(function (v) {
+    ['live', 'query', 'stats', 'trace', 'alerts'].forEach(function (v) {
       $('view-' + v).classList.toggle('active', v === name);
       $('tab-' + v).classList.toggle('active', v === name);
     });
     if (name === 'stats') loadStats();
+    if (window.ECAlerts) window.ECAlerts.shown(name === 'alerts');
     if (name === 'trace') {
       var id = decodeURIComponent((view || '').split('/').slice(1).join('/'));
       if (id) {
@@ -62,7 +63,8 @@
   }
 
   function eventRow(event) {
-    var row = el('tr', {'class': 'event-row sev-' + event.severity, 'data-id': event.event_id}, [
+    var alert = /^alert\.(fired|resolved)$/.test(event.event_type) ? ' alert-event ' + event.event_type.replace('.', '-') : '';
+    var row = el('tr', {'class': 'event-row sev-' + event.severity + alert, 'data-id': event.event_id}, [
       el('td', {text: shortTime(event.timestamp), 'class': 'time'}),
       el('td', {text: event.source_system}),
       el('td', {}, [el('span', {'class': 'badge ' + event.severity, text: event.severity})]),
@@ -136,6 +138,7 @@
     var address = state.busAddress || 'events.stream';
     state.busAddress = null;
     bus.onopen = function () {
+      if (window.ECAlerts) window.ECAlerts.busOpen(bus);
       $('bus-state').textContent = 'bridge: live';
       $('bus-state').className = 'pill on';
     };
@@ -355,6 +358,7 @@
   // ---------------------------------------------------------------- start
 
   function start(config) {
+    window.ECConsole = {apiKey: apiKey, runQuery: runQuery};
     state.systems = config.systems || [];
     fillSelect($('live-system'), state.systems, 'all (events.stream)');
     fillSelect($('q-system'), state.systems, 'any');

@@ -4,6 +4,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import org.eventcollector.alerts.AlertsVerticle;
 import org.eventcollector.analysis.AnalysisVerticle;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
@@ -45,6 +46,7 @@ public class MainVerticle extends VerticleBase {
     }
     if (roles.contains("analysis")) {
       chain = chain.compose(v -> deploy(AnalysisVerticle.class, conf, Config.integer(conf, ConfigKeys.Analysis.INSTANCES, 1)));
+      chain = chain.compose(v -> deploy(AlertsVerticle.class, conf, 1));
     }
     if (roles.contains("ratelimit")) {
       // The buckets must have a single owner to be exact.

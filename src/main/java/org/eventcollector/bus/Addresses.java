@@ -59,6 +59,25 @@ public final class Addresses {
   /** Request: {@code {query, top?}}. Reply {@code {total, distinct, ungrouped, groups: [{fingerprint, count, first_seen, last_seen, ...}]}}. Fails 400. */
   public static final String STORAGE_GROUP_ERRORS = "events.storage.group_errors";
 
+  /** Request: {@code {kind, name}} ({@code kind}: queries, rules, states, silences). Reply: the stored document. Fails 400, 404. */
+  public static final String SAVED_GET = "events.storage.saved.get";
+  /** Request: {@code {kind}}. Reply {@code {items: [document...]}} by name. Fails 400. */
+  public static final String SAVED_LIST = "events.storage.saved.list";
+  /** Request: {@code {kind, name, body}}. Reply: the stored document. Fails 400. */
+  public static final String SAVED_PUT = "events.storage.saved.put";
+  /** Request: {@code {kind, name}}. Reply {@code {deleted}}; a rule takes its state and silence with it. Fails 400. */
+  public static final String SAVED_DELETE = "events.storage.saved.delete";
+  /** Request: {@code {states: {rule: state}, outbox: [{delivery_id, target, body, attempts, next_at, created_at}]}}, stored in one transaction. Reply {@code {}}. */
+  public static final String ALERTS_COMMIT = "events.storage.alerts.commit";
+  /** Request: {@code {now, limit}}. Reply {@code {entries}}: outbox entries due by {@code now}, soonest first. */
+  public static final String ALERTS_DUE = "events.storage.alerts.due";
+  /** Request: {@code {delivery_id, attempts, next_at}}: an outbox entry to try again later. Reply {@code {}}. */
+  public static final String ALERTS_RETRY = "events.storage.alerts.retry";
+  /** Request: {@code {delivery_id}}: an outbox entry delivered, removed. Reply {@code {}}. */
+  public static final String ALERTS_DELIVERED = "events.storage.alerts.delivered";
+  /** Publish (by the alert evaluator): {@code {rule, state, value, at, sample}} when a rule changes between ok and firing. */
+  public static final String ALERTS = "events.alerts";
+
   /** Request: {@code {source_system, count}}. Reply {@code {granted, retry_after_ms, per_second}}. Fails 400. */
   public static final String RATELIMIT_ACQUIRE = "events.ratelimit.acquire";
   /** Request: {@code {}}. Reply {@code {limits: {system: {per_second, burst}}}}. */

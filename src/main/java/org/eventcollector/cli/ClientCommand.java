@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** One GET against the collector, printed as tables (or as is with {@code --json}). */
+/** One request against the collector, its answer printed as tables (or as is with {@code --json}). */
 abstract class ClientCommand implements Callable<Integer> {
 
   static final int OK = 0;
@@ -37,6 +37,16 @@ abstract class ClientCommand implements Callable<Integer> {
     return new LinkedHashMap<>();
   }
 
+  /** The HTTP method; GET unless a command changes something. */
+  String method() {
+    return "GET";
+  }
+
+  /** The JSON body to send, or null. */
+  String body() {
+    return null;
+  }
+
   /** Prints the answer for people. */
   abstract void print(JsonObject answer, PrintWriter out);
 
@@ -51,7 +61,7 @@ abstract class ClientCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Collector.Answer answer;
     try {
-      answer = new Collector(client.url, client.apiKey).get(path(), params());
+      answer = new Collector(client.url, client.apiKey).send(method(), path(), params(), body());
     } catch (IllegalArgumentException e) {
       err.println("events: " + e.getMessage());
       return USAGE;

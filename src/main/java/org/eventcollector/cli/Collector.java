@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 
-/** The HTTP side of the CLI: one GET against the collector's REST API. */
+/** The HTTP side of the CLI: one request against the collector's REST API. */
 final class Collector {
 
   /** An HTTP answer: status and body text. */
@@ -37,6 +37,11 @@ final class Collector {
   }
 
   Answer get(String path, Map<String, List<String>> params) throws Unreachable {
+    return send("GET", path, params, null);
+  }
+
+  /** One request; a non-null {@code body} goes as JSON. */
+  Answer send(String method, String path, Map<String, List<String>> params, String body) throws Unreachable {
     URI uri;
     try {
       uri = URI.create(base + path + query(params));
@@ -48,7 +53,12 @@ final class Collector {
     }
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
-      .header("Accept", "application/json").GET();
+      .header("Accept", "application/json");
+    if (body == null) {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    } else {
+      request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+    }
     if (apiKey != null && !apiKey.isBlank()) {
       request.header("Authorization", "Bearer " + apiKey);
     }

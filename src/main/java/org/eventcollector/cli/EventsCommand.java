@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
     AnalyzeErrorsCommand.class,
     HealthCommand.class,
     KeysCommand.class,
+    AlertsCommand.class,
   })
 public final class EventsCommand implements Callable<Integer> {
 

@@ -40,6 +40,9 @@ final class QueryCommand extends ClientCommand {
   @Option(names = "--search", description = "Words in the title or description")
   String search;
 
+  @Option(names = "--saved", description = "Apply this saved query (explicit flags combine with it)")
+  String saved;
+
   @ArgGroup(exclusive = true)
   Window window;
 
@@ -72,6 +75,7 @@ final class QueryCommand extends ClientCommand {
   @Override
   Map<String, List<String>> params() {
     Map<String, List<String>> params = super.params();
+    put(params, "saved", saved);
     putAll(params, "source_system", systems);
     putAll(params, "event_type", eventTypes);
     putAll(params, "severity", severities);

@@ -24,6 +24,8 @@ public final class Ownership {
   public static final String STORAGE = "event-collector.storage.owner";
   /** Lock name of the rate-limit owner. */
   public static final String RATELIMIT = "event-collector.ratelimit.owner";
+  /** Lock name of the alert evaluator. */
+  public static final String ALERTS = "event-collector.alerts.owner";
   private static final long FIRST_WAIT_MS = 2_000;
   private static final long WAIT_MS = 5_000;
   private static final long RETRY_MS = 1_000;
@@ -34,7 +36,7 @@ public final class Ownership {
   private volatile Lock lock;
   private volatile boolean stopped;
 
-  /** Ownership of what lock {@code name} guards; {@code name} is {@link #STORAGE} or {@link #RATELIMIT}. */
+  /** Ownership of what lock {@code name} guards; {@code name} is {@link #STORAGE}, {@link #RATELIMIT} or {@link #ALERTS}. */
   public Ownership(Vertx vertx, String name) {
     this.vertx = vertx;
     this.name = name;

@@ -61,6 +61,7 @@ public final class Config {
     for (String system : strings(config.getValue("systems"))) {
       keys.put(envName(ConfigKeys.RateLimit.SYSTEMS + "." + system + ".per_second"), ConfigKeys.RateLimit.SYSTEMS + "." + system + ".per_second");
       keys.put(envName(ConfigKeys.RateLimit.SYSTEMS + "." + system + ".burst"), ConfigKeys.RateLimit.SYSTEMS + "." + system + ".burst");
+      keys.put(envName(ConfigKeys.Retention.SYSTEMS + "." + system + ".days"), ConfigKeys.Retention.SYSTEMS + "." + system + ".days");
     }
     ALIASES.forEach(keys::put);
     keys.forEach((name, key) -> {

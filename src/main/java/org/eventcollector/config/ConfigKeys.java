@@ -66,7 +66,16 @@ public interface ConfigKeys {
 
   interface Retention {
     String DAYS = "retention.days";
+    /** {@code retention.systems.<system>.days}: that system's retention, overriding {@link #DAYS}. */
+    String SYSTEMS = "retention.systems";
     String INTERVAL_MINUTES = "retention.interval_minutes";
+  }
+
+  interface Alerts {
+    /** URLs each alert notification is POSTed to (EC_ALERTS_WEBHOOKS, comma-separated). */
+    String WEBHOOKS = "alerts.webhooks";
+    /** The source_system of the alert.fired / alert.resolved events. */
+    String SOURCE_SYSTEM = "alerts.source_system";
   }
 
   interface Metrics {

@@ -52,7 +52,8 @@ public final class Defaults {
         .put("compression", false)
         .put("bridge", new JsonObject().put("inbound_ingest", false)))
       .put("analysis", new JsonObject().put("instances", 1))
-      .put("retention", new JsonObject().put("days", 0).put("interval_minutes", 60))
+      .put("retention", new JsonObject().put("days", 0).put("interval_minutes", 60).put("systems", new JsonObject()))
+      .put("alerts", new JsonObject().put("webhooks", new JsonArray()).put("source_system", "mahavishnu"))
       .put("auth", new JsonObject().put("api_keys_file", ""))
       .put("metrics", new JsonObject().put("otlp", new JsonObject().put("url", "").put("step_seconds", 60))
         .put("eventbus", false));

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import org.eventcollector.alerts.Alerts;
 import org.eventcollector.bus.CodedException;
 import org.eventcollector.bus.Failure;
 import org.eventcollector.config.Config;
@@ -58,6 +59,7 @@ public class HttpVerticle extends VerticleBase {
     router.get("/openapi.json").handler(ctx -> Responses.text(ctx, 200, Responses.JSON, openapi));
     if (roles.contains("ingest")) {
       Ingest.mount(vertx, router, conf);
+      Alerts.mount(vertx, router, conf);
     }
     if (roles.contains("stream")) {
       Stream.mount(vertx, router, conf, access);

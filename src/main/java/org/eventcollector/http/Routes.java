@@ -17,7 +17,10 @@ final class Routes {
     new Entry(Pattern.compile("/events/[^/]+"), "GET"),
     new Entry(Pattern.compile("/rate-limits"), "GET"),
     new Entry(Pattern.compile("/rate-limits/[^/]+"), "PUT"),
-    new Entry(Pattern.compile("/analysis/(errors|patterns|report)"), "GET"));
+    new Entry(Pattern.compile("/analysis/(errors|patterns|report)"), "GET"),
+    new Entry(Pattern.compile("/(queries|alerts)"), "GET"),
+    new Entry(Pattern.compile("/(queries|alerts)/[^/]+"), "GET, PUT, DELETE"),
+    new Entry(Pattern.compile("/alerts/[^/]+/silence"), "POST"));
 
   private Routes() {
   }

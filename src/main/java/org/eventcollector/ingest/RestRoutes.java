@@ -18,6 +18,7 @@ import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
 import org.eventcollector.event.Event;
 import org.eventcollector.event.QueryParser;
+import org.eventcollector.event.SavedParams;
 import org.eventcollector.http.Access;
 import org.eventcollector.http.Responses;
 
@@ -58,11 +59,11 @@ final class RestRoutes {
     router.put("/rate-limits/:system").handler(this::requireJson);
     router.post("/events/batch").handler(batch).handler(this::postBatch);
     router.post("/events").handler(single).handler(this::postEvent);
-    router.get("/events/count").handler(ctx -> read(ctx, Access.READ, Addresses.COUNT, countObject(ctx)));
+    router.get("/events/count").handler(ctx -> withSaved(ctx, params -> read(ctx, Access.READ, Addresses.COUNT, countObject(params))));
     router.get("/events/stats").handler(this::stats);
     router.get("/events/correlation/:correlation_id").handler(this::correlation);
     router.get("/events/:event_id").handler(this::get);
-    router.get("/events").handler(ctx -> read(ctx, Access.READ, Addresses.QUERY, queryObject(ctx)));
+    router.get("/events").handler(ctx -> withSaved(ctx, params -> read(ctx, Access.READ, Addresses.QUERY, queryObject(params, false))));
     router.delete("/events").handler(this::delete);
     router.get("/rate-limits").handler(ctx -> read(ctx, Access.ADMIN, Addresses.RATELIMIT_GET, noParams(ctx)));
     router.put("/rate-limits/:system").handler(single).handler(this::setLimit);
@@ -206,13 +207,28 @@ final class RestRoutes {
     read(ctx, Access.READ, address, body);
   }
 
-  /** Validates the query here, so a bad parameter is named in the 400, then forwards it as a bus query object. */
-  private JsonObject queryObject(RoutingContext ctx) {
-    return queryObject(ctx, false);
+  /** The request's parameters, with those of the saved query that {@code ?saved=} names (section 12). */
+  private void withSaved(RoutingContext ctx, java.util.function.Consumer<Map<String, List<String>>> then) {
+    Access.require(ctx, Access.READ);
+    Map<String, List<String>> params = Responses.params(ctx);
+    if (!params.containsKey(SavedParams.PARAM)) {
+      then.accept(params);
+      return;
+    }
+    SavedParams.apply(bus, params, null).onComplete(ar -> {
+      try {
+        if (ar.failed()) {
+          throw ar.cause();
+        }
+        then.accept(ar.result());
+      } catch (Throwable e) {
+        Responses.fail(ctx, e);
+      }
+    });
   }
 
-  private JsonObject queryObject(RoutingContext ctx, boolean ignorePaging) {
-    Map<String, List<String>> params = Responses.params(ctx);
+  /** Validates the query here, so a bad parameter is named in the 400, then forwards it as a bus query object. */
+  private JsonObject queryObject(Map<String, List<String>> params, boolean ignorePaging) {
     if (ignorePaging) {
       PAGING.forEach(params::remove);
     }
@@ -223,8 +239,8 @@ final class RestRoutes {
   }
 
   /** A count takes the query's filters; paging and sorting do not change it, so they are ignored. */
-  private JsonObject countObject(RoutingContext ctx) {
-    JsonObject query = queryObject(ctx, true);
+  private JsonObject countObject(Map<String, List<String>> params) {
+    JsonObject query = queryObject(params, true);
     PAGING.forEach(query::remove);
     return query;
   }

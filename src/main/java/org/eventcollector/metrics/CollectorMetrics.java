@@ -212,6 +212,60 @@ public final class CollectorMetrics {
     }).set(owns ? 1 : 0);
   }
 
+  // Alerts
+
+  private final ConcurrentMap<String, AtomicInteger> firing = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Counter> alertCounters = new ConcurrentHashMap<>();
+
+  /** Gauge {@code event_collector_alerts_firing{rule}}: 1 while the rule's condition holds, else 0. */
+  public void alertFiring(String rule, boolean holds) {
+    firing.computeIfAbsent(rule, r -> {
+      AtomicInteger value = new AtomicInteger();
+      io.micrometer.core.instrument.Gauge.builder("event_collector_alerts_firing", value, AtomicInteger::get)
+        .description("1 while an alert rule fires, 0 otherwise").tag("rule", r).register(registry);
+      return value;
+    }).set(holds ? 1 : 0);
+  }
+
+  /** A deleted rule's gauge goes away. */
+  public void alertRemoved(String rule) {
+    if (firing.remove(rule) != null) {
+      var gauge = registry.find("event_collector_alerts_firing").tag("rule", rule).gauge();
+      if (gauge != null) {
+        registry.remove(gauge);
+      }
+    }
+  }
+
+  /** Counter {@code event_collector_alert_evaluations_total{outcome}}: rule evaluations, {@code ok} or {@code error}. */
+  public void alertEvaluated(boolean ok) {
+    evaluations(ok ? "ok" : "error").increment();
+  }
+
+  /** Counter {@code event_collector_alert_notifications_failed_total{target}}: failed delivery attempts ({@code webhook}, {@code event}). */
+  public void alertNotificationFailed(String target) {
+    notificationsFailed(target).increment();
+  }
+
+  /** Registers the alert counters at zero, so that they are scraped before the first evaluation. */
+  public void alertMeters() {
+    evaluations("ok");
+    evaluations("error");
+    notificationsFailed("webhook");
+    notificationsFailed("event");
+  }
+
+  private Counter evaluations(String outcome) {
+    return alertCounters.computeIfAbsent("evaluation." + outcome, k -> Counter.builder("event_collector_alert_evaluations")
+      .description("Alert rule evaluations").tag("outcome", outcome).register(registry));
+  }
+
+  private Counter notificationsFailed(String target) {
+    return alertCounters.computeIfAbsent("failed." + target, k -> Counter.builder("event_collector_alert_notifications_failed")
+      .description("Alert notification delivery attempts that failed (retried later)").tag("target", target)
+      .register(registry));
+  }
+
   // Session-Buddy mirror
 
   private final java.util.concurrent.atomic.AtomicLong mirrorDepth = new java.util.concurrent.atomic.AtomicLong();

@@ -63,8 +63,24 @@ final class ErrorGroups {
 
   /** {@code {total, distinct, ungrouped, groups: [top by count, then most recent]}}. */
   JsonObject toJson(int top) {
+    return toJson(top, null);
+  }
+
+  /** The fingerprints of a request's {@code fingerprints} array, or null (every group) when it has none. */
+  static java.util.Set<String> only(Object fingerprints) {
+    if (!(fingerprints instanceof JsonArray array)) {
+      return null;
+    }
+    java.util.Set<String> only = new java.util.HashSet<>();
+    array.forEach(item -> only.add(String.valueOf(item)));
+    return only;
+  }
+
+  /** As {@link #toJson(int)}, listing only the groups of {@code only} (all when null). */
+  JsonObject toJson(int top, java.util.Set<String> only) {
     JsonArray list = new JsonArray();
     groups.values().stream()
+      .filter(g -> only == null || only.contains(g.fingerprint))
       .sorted(Comparator.<Group>comparingLong(g -> g.count).reversed()
         .thenComparing(Comparator.<Group>comparingLong(g -> g.lastSeen).reversed())
         .thenComparing(g -> g.fingerprint))

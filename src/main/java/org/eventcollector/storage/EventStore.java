@@ -59,6 +59,9 @@ interface EventStore {
   /** Deletes up to {@code chunk} events older than {@code before}; the answer is how many. */
   Future<Integer> deleteBefore(long before, int chunk);
 
+  /** Deletes up to {@code chunk} events of {@code system} older than {@code before}; the answer is how many. */
+  Future<Integer> deleteBefore(long before, int chunk, String system);
+
   /** Backend details for {@code /health}. */
   Future<JsonObject> health();
 

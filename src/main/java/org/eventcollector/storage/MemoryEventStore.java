@@ -152,6 +152,20 @@ final class MemoryEventStore implements EventStore {
   }
 
   @Override
+  public Future<Integer> deleteBefore(long before, int chunk, String system) {
+    int deleted = 0;
+    Iterator<Stored> it = events.values().iterator();
+    while (it.hasNext() && deleted < chunk) {
+      Event event = it.next().event();
+      if (event.timestamp() < before && event.sourceSystem().equals(system)) {
+        it.remove();
+        deleted++;
+      }
+    }
+    return Future.succeededFuture(deleted);
+  }
+
+  @Override
   public Future<JsonObject> health() {
     return Future.succeededFuture(new JsonObject()
       .put("status", "healthy")

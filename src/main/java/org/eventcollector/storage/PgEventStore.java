@@ -88,6 +88,10 @@ final class PgEventStore implements EventStore {
   private static final String DELETE_CHUNK = "WITH gone AS (DELETE FROM events WHERE ts < $1 AND (ts, event_id) IN "
     + "(SELECT ts, event_id FROM events WHERE ts < $1 ORDER BY ts LIMIT $2) RETURNING event_id), "
     + "gone_ids AS (DELETE FROM event_ids WHERE event_id IN (SELECT event_id FROM gone)) SELECT COUNT(*) FROM gone";
+  private static final String DELETE_SYSTEM_CHUNK = "WITH gone AS (DELETE FROM events WHERE ts < $1 AND source_system = $3"
+    + " AND (ts, event_id) IN (SELECT ts, event_id FROM events WHERE ts < $1 AND source_system = $3 ORDER BY ts LIMIT $2)"
+    + " RETURNING event_id), gone_ids AS (DELETE FROM event_ids WHERE event_id IN (SELECT event_id FROM gone))"
+    + " SELECT COUNT(*) FROM gone";
   // Ids below the first partition kept whose event is gone: those of dropped partitions. An id
   // whose partition was made again meanwhile (a late event) stays.
   private static final String DELETE_DROPPED_IDS = "DELETE FROM event_ids WHERE event_id IN "
@@ -662,6 +666,17 @@ final class PgEventStore implements EventStore {
         long deleted = rows.iterator().next().getLong(0);
         return deleted == 0 ? Future.succeededFuture(0L)
           : conn.preparedQuery(ADD_TOTAL).execute(Tuple.of(-deleted)).map(r -> deleted);
+      }));
+  }
+
+  @Override
+  public Future<Integer> deleteBefore(long before, int chunk, String system) {
+    return pool.withTransaction(conn -> conn.query(LOCK_CLOCK).execute()
+      .compose(r -> conn.preparedQuery(DELETE_SYSTEM_CHUNK).execute(Tuple.of(before, (long) chunk, system)))
+      .compose(rows -> {
+        long deleted = rows.iterator().next().getLong(0);
+        return deleted == 0 ? Future.succeededFuture(0)
+          : conn.preparedQuery(ADD_TOTAL).execute(Tuple.of(-deleted)).map(r -> (int) deleted);
       }));
   }
 

@@ -59,6 +59,7 @@ final class SqliteEventStore implements EventStore {
   private WorkerExecutor writerThread;
   private SqliteWriter writer;
   private Pool reader;
+  private Pool sideWriter;
   private SqliteAnalyses analyses;
   private long totalEvents;
   private volatile long lastSeq;
@@ -89,6 +90,17 @@ final class SqliteEventStore implements EventStore {
 
   Pool reader() {
     return reader;
+  }
+
+  /**
+   * A pool of one writing connection for the rare writes beside the events (saved queries, alert
+   * rules); SQLite serialises it with the commit writer through its busy timeout.
+   */
+  synchronized Pool writer() {
+    if (sideWriter == null) {
+      sideWriter = JDBCPool.pool(vertx, dataSource(false), new PoolOptions().setMaxSize(1).setName("sqlite-side-writer-" + path));
+    }
+    return sideWriter;
   }
 
   /** Runs {@code work} in one transaction on the writer's thread and connection. */
@@ -354,7 +366,12 @@ final class SqliteEventStore implements EventStore {
 
   @Override
   public Future<Integer> deleteBefore(long before, int chunk) {
-    return writerThread.executeBlocking(() -> writer.deleteBefore(before, chunk), true).map(n -> {
+    return deleteBefore(before, chunk, null);
+  }
+
+  @Override
+  public Future<Integer> deleteBefore(long before, int chunk, String system) {
+    return writerThread.executeBlocking(() -> writer.deleteBefore(before, chunk, system), true).map(n -> {
       totalEvents -= n;
       return n;
     });
@@ -404,6 +421,10 @@ final class SqliteEventStore implements EventStore {
     }, true).eventually(thread::close);
     Future<Void> r = reader == null ? Future.succeededFuture() : reader.close();
     reader = null;
+    if (sideWriter != null) {
+      sideWriter.close();
+      sideWriter = null;
+    }
     Future<Void> c = vertx.executeBlocking(() -> {
       java.sql.Connection conn = checkpointer;
       checkpointer = null;

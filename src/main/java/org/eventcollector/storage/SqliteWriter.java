@@ -232,14 +232,19 @@ final class SqliteWriter {
 
   /**
    * Deletes up to {@code chunk} of the oldest events before {@code before} in one transaction, with
-   * their tags, their search entries (when indexed) and their hourly counts.
+   * their tags, their search entries (when indexed) and their hourly counts; only those of
+   * {@code system} unless it is null.
    */
-  int deleteBefore(long before, int chunk) throws SQLException {
+  int deleteBefore(long before, int chunk, String system) throws SQLException {
     return transaction(c -> {
       List<Object[]> rows = new ArrayList<>();
-      try (PreparedStatement select = c.prepareStatement(sql.get("delete-chunk"))) {
-        select.setLong(1, before);
-        select.setInt(2, chunk);
+      try (PreparedStatement select = c.prepareStatement(sql.get(system == null ? "delete-chunk" : "delete-system-chunk"))) {
+        int at = 1;
+        if (system != null) {
+          select.setString(at++, system);
+        }
+        select.setLong(at++, before);
+        select.setInt(at, chunk);
         try (ResultSet rs = select.executeQuery()) {
           while (rs.next()) {
             rows.add(new Object[] {rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getInt(5),

@@ -41,6 +41,7 @@ public class StorageVerticle extends VerticleBase {
   private QueryParser parser;
   private CommitQueue commits;
   private SessionBuddyMirror mirror;
+  private SavedStore saved;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Ownership ownership;
 
@@ -64,7 +65,11 @@ public class StorageVerticle extends VerticleBase {
     commits = new CommitQueue(store, metrics, Config.integer(conf, ConfigKeys.Storage.MAX_PENDING, 100_000),
       Config.integer(conf, ConfigKeys.Storage.MAX_COMMIT, 5_000), this::publish);
     return store.open().compose(v -> mirror == null ? Future.succeededFuture() : mirror.start()).compose(v -> {
+      saved = SqlSavedStore.beside(store);
+      return saved.open();
+    }).compose(v -> {
       EventBus bus = vertx.eventBus();
+      SavedConsumers.register(bus, saved, consumers);
       consumers.add(bus.consumer(Addresses.STORAGE_INSERT, commits::accept));
       consumers.add(bus.<JsonObject>consumer(Addresses.GET, this::get));
       consumers.add(bus.<JsonObject>consumer(Addresses.QUERY, m -> withQuery(m, this::query)));
@@ -273,17 +278,19 @@ public class StorageVerticle extends VerticleBase {
     consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_MEASURE_DURATIONS, m -> withQuery(m, (q, body) ->
       store.durations(q, body.getBoolean("percentiles", true)).map(DurationStats::toJson))));
     consumers.add(bus.<JsonObject>consumer(Addresses.STORAGE_GROUP_ERRORS, m -> withQuery(m, (q, body) ->
-      store.errorGroups(q).map(groups -> groups.toJson(Math.max(1, Math.min(1000, body.getInteger("top", 10))))))));
+      store.errorGroups(q).map(groups -> groups.toJson(Math.max(1, Math.min(1000, body.getInteger("top", 10))),
+        ErrorGroups.only(body.getValue("fingerprints")))))));
   }
 
   /** Retention: at start, then every {@code retention.interval_minutes}, one run at a time, in chunks. */
   private void scheduleRetention(JsonObject conf) {
     long days = Config.number(conf, ConfigKeys.Retention.DAYS, 0);
-    if (days <= 0) {
+    Retention.Schedule schedule = new Retention.Schedule(vertx, store, days, Retention.perSystem(conf, days),
+      CollectorMetrics.get());
+    if (!schedule.active()) {
       return;
     }
     long every = Math.max(1, Config.number(conf, ConfigKeys.Retention.INTERVAL_MINUTES, 60)) * 60_000L;
-    Retention.Schedule schedule = new Retention.Schedule(vertx, store, days, CollectorMetrics.get());
     schedule.run();
     vertx.setPeriodic(every, id -> schedule.run());
   }

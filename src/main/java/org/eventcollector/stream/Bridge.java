@@ -23,7 +23,7 @@ import java.util.Set;
 
 /**
  * The SockJS event-bus bridge at {@code /eventbus/*} (CONTRACT.md section 6): outbound
- * {@code events.stream} and {@code events.stream.<source_system>}; inbound nothing, or
+ * {@code events.stream}, {@code events.stream.<source_system>} and {@code events.alerts}; inbound nothing, or
  * {@code events.ingest} by request when {@code stream.bridge.inbound_ingest} is on (then, with auth
  * on, only for a key holding scope {@code ingest} and the event's systems).
  */
@@ -41,7 +41,8 @@ final class Bridge implements Handler<BridgeEvent> {
   /** The bridge's sub-router, to mount at {@code /eventbus/*}. */
   static Router router(Vertx vertx, List<String> systems, boolean inboundIngest) {
     SockJSBridgeOptions options = new SockJSBridgeOptions()
-      .addOutboundPermitted(new PermittedOptions().setAddress(Addresses.STREAM));
+      .addOutboundPermitted(new PermittedOptions().setAddress(Addresses.STREAM))
+      .addOutboundPermitted(new PermittedOptions().setAddress(Addresses.ALERTS));
     for (String system : systems) {
       options.addOutboundPermitted(new PermittedOptions().setAddress(Addresses.streamOf(system)));
     }

@@ -23,6 +23,9 @@ record StreamFilter(EventQuery query, String after) {
   static final String API_KEY = "api_key";
   private static final Set<String> LISTS = Set.of("source_system", "event_type", "source_component", "tags", "any_tags");
   private static final Set<String> SINGLE = Set.of("min_severity", "severity", "correlation_id", AFTER, API_KEY);
+  /** The filters a saved query used on the stream may set. */
+  static final Set<String> FILTERS = Set.of("source_system", "event_type", "source_component", "tags", "any_tags",
+    "min_severity", "severity", "correlation_id");
 
   /** Parses the upgrade request's query parameters; throws a 400 {@link CodedException} on a bad one. */
   static StreamFilter parse(Map<String, List<String>> params, QueryParser parser) {

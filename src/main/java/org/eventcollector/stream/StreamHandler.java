@@ -13,6 +13,7 @@ import org.eventcollector.bus.Addresses;
 import org.eventcollector.bus.CodedException;
 import org.eventcollector.bus.Failure;
 import org.eventcollector.event.QueryParser;
+import org.eventcollector.event.SavedParams;
 import org.eventcollector.http.Access;
 import org.eventcollector.http.Responses;
 import org.eventcollector.metrics.CollectorMetrics;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code GET /events/stream}: validates the filter, the key and the resume point while the
@@ -53,7 +55,28 @@ final class StreamHandler implements Handler<RoutingContext> {
       return;
     }
     Access.require(ctx, Access.READ);
-    StreamFilter filter = StreamFilter.parse(Responses.params(ctx), parser);
+    Map<String, List<String>> params = Responses.params(ctx);
+    if (!params.containsKey(SavedParams.PARAM)) {
+      open(ctx, params);
+      return;
+    }
+    // A saved query holding only stream filters (section 12), looked up before the upgrade.
+    request.pause();
+    SavedParams.apply(vertx.eventBus(), params, StreamFilter.FILTERS).onComplete(ar -> {
+      try {
+        if (ar.failed()) {
+          throw ar.cause();
+        }
+        open(ctx, ar.result());
+      } catch (Throwable e) {
+        Responses.fail(ctx, e);
+      }
+    });
+  }
+
+  private void open(RoutingContext ctx, Map<String, List<String>> params) {
+    HttpServerRequest request = ctx.request();
+    StreamFilter filter = StreamFilter.parse(params, parser);
     StreamClient client = new StreamClient(filter, clientQueue, filter.after() != null);
     // Live events are buffered from here on, so that the replay and the live tail meet without a gap.
     hub.add(client);

@@ -131,6 +131,30 @@ class OpenApiContractTest {
     check(HttpMethod.GET, "/openapi.json", null, 200);
     check(HttpMethod.GET, "/", null, 200);
     check(HttpMethod.GET, "/events/stream?min_severity=loud", null, 400);
+    JsonObject saved = new JsonObject().put("params", new JsonObject().put("source_system", "mahavishnu")
+      .put("severity", new JsonArray().add("error").add("critical")));
+    check(HttpMethod.PUT, "/queries/errs", saved, 200);
+    check(HttpMethod.PUT, "/queries/errs", new JsonObject().put("params", new JsonObject().put("limit", 5)), 400);
+    check(HttpMethod.GET, "/queries", null, 200);
+    check(HttpMethod.GET, "/queries/errs", null, 200);
+    check(HttpMethod.GET, "/events?saved=errs", null, 200);
+    check(HttpMethod.GET, "/events/count?saved=errs", null, 200);
+    check(HttpMethod.GET, "/events?saved=none", null, 404);
+    check(HttpMethod.GET, "/events/count?saved=none", null, 404);
+    JsonObject rule = new JsonObject().put("kind", "threshold").put("query", "errs").put("window_minutes", 5).put("value", 1);
+    check(HttpMethod.PUT, "/alerts/errs", rule, 200);
+    check(HttpMethod.PUT, "/alerts/errs", rule.copy().put("every_seconds", 0), 400);
+    check(HttpMethod.GET, "/alerts", null, 200);
+    check(HttpMethod.GET, "/alerts/errs", null, 200);
+    check(HttpMethod.GET, "/alerts/none", null, 404);
+    check(HttpMethod.POST, "/alerts/errs/silence", new JsonObject().put("minutes", 5), 200);
+    check(HttpMethod.POST, "/alerts/errs/silence", new JsonObject().put("minutes", 0), 400);
+    check(HttpMethod.POST, "/alerts/none/silence", new JsonObject().put("minutes", 5), 404);
+    check(HttpMethod.DELETE, "/alerts/errs", null, 204);
+    check(HttpMethod.DELETE, "/alerts/errs", null, 404);
+    check(HttpMethod.DELETE, "/queries/errs", null, 204);
+    check(HttpMethod.GET, "/queries/errs", null, 404);
+    check(HttpMethod.DELETE, "/queries/errs", null, 404);
     for (String path : List.of("/analysis/errors", "/analysis/patterns", "/analysis/report")) {
       Response response = collector.get(path);
       if (response.status() == 200) {
