@@ -17,7 +17,8 @@ final class Routes {
     new Entry(Pattern.compile("/events/[^/]+"), "GET"),
     new Entry(Pattern.compile("/rate-limits"), "GET"),
     new Entry(Pattern.compile("/rate-limits/[^/]+"), "PUT"),
-    new Entry(Pattern.compile("/analysis/(errors|patterns|report)"), "GET"));
+    new Entry(Pattern.compile("/analysis/(errors|patterns|report)"), "GET"),
+    new Entry(Pattern.compile("/v1/logs|/loki/api/v1/push"), "POST"));
 
   private Routes() {
   }
