@@ -126,10 +126,12 @@ final class IngestService {
     Map<String, List<Integer>> bySystem = new LinkedHashMap<>();
     for (int i = 0; i < items.size(); i++) {
       try {
-        if (items.get(i) instanceof CodedException unread) {
+        Object raw = items.get(i);
+        if (raw instanceof CodedException unread) {
           throw unread;
         }
-        Event event = validator.validate(items.get(i), now);
+        // A JsonArray's list may hold its objects as bare maps.
+        Event event = validator.validate(raw instanceof Map<?, ?> map ? new JsonObject(cast(map)) : raw, now);
         events[i] = event;
         bySystem.computeIfAbsent(event.sourceSystem(), s -> new ArrayList<>()).add(i);
       } catch (CodedException e) {
@@ -218,6 +220,11 @@ final class IngestService {
         return new Outcome(accepted.size(), duplicates, sorted(errors), limitedCount, limitedName, retryAfterMs);
       });
     });
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> cast(Map<?, ?> map) {
+    return (Map<String, Object>) map;
   }
 
   private static String protocol(boolean http) {
