@@ -186,6 +186,9 @@ final class IngestService {
         for (int s = 0; s < systems.size(); s++) {
           long granted = Math.min(grants.get(s).result().getLong("granted", 0L), bySystem.get(systems.get(s)).size());
           leases.giveBack(systems.get(s), granted);
+          // Refused with the rest, so counted as refused too.
+          metrics.rateLimited(systems.get(s), granted);
+          metrics.ingested(protocol.tag(), "rate_limited", granted);
         }
         return Future.succeededFuture(new Outcome(0, 0, sorted(errors), limited, limitedSystem, retryAfter));
       }

@@ -315,6 +315,9 @@ class OtlpLogsTest {
     assertEquals(400, hex.status());
     assertEquals("traceId", hex.json().getString("field"));
 
+    Response get = collector.get("/v1/logs");
+    assertEquals(405, get.status());
+    assertEquals("POST", get.headers().get("Allow"));
     Response type = post(Buffer.buffer("x"), "text/plain", Map.of());
     assertEquals(415, type.status());
     Response coding = post(Buffer.buffer("x"), "application/x-protobuf", Map.of("Content-Encoding", "br"));
