@@ -106,8 +106,9 @@ final class LokiRoute {
     }
     int status = Failure.codeOf(failure);
     String message = Failure.messageOf(failure);
-    if (status < 500) {
-      LOG.debug("Loki push from {} refused with {}: {}", ctx.request().remoteAddress(), status, message);
+    // Logged once, here where it is answered; a rate-limited client is told, not logged.
+    if (status < 500 && status != Failure.RATE_LIMITED) {
+      LOG.info("Loki push from {} refused with {}: {}", ctx.request().remoteAddress(), status, message);
     }
     if (failure instanceof Responses.Retryable retry) {
       ctx.response().putHeader("Retry-After", Long.toString(Math.max(1, (retry.retryAfterMs() + 999) / 1000)));

@@ -87,7 +87,7 @@ final class OtlpRoute {
         JsonObject first = errors.getJsonObject(0);
         message = errors.size() + " of " + count + " log records rejected; the first (record " + first.getInteger("index")
           + "): " + first.getString("error");
-        LOG.debug("OTLP export from {}: {}", ctx.request().remoteAddress(), message);
+        LOG.info("OTLP export from {}: {}", ctx.request().remoteAddress(), message);
       }
       answer(ctx, json, errors.size(), message);
     });
@@ -125,8 +125,9 @@ final class OtlpRoute {
     }
     int status = Failure.codeOf(failure);
     String message = Failure.messageOf(failure);
-    if (status < 500) {
-      LOG.debug("OTLP export from {} refused with {}: {}", ctx.request().remoteAddress(), status, message);
+    // Logged once, here where it is answered; a rate-limited client is told, not logged.
+    if (status < 500 && status != Failure.RATE_LIMITED) {
+      LOG.info("OTLP export from {} refused with {}: {}", ctx.request().remoteAddress(), status, message);
     }
     // A 415 came before the encoding was known; its answer is JSON like every other error of the node.
     boolean json = json(ctx) || !OtlpCodec.PROTOBUF.equals(Bodies.mediaType(ctx));
