@@ -271,6 +271,24 @@ class LokiPushTest {
   }
 
   @Test
+  void aGzipJsonPushIsReadAndWithoutStorageItIs503() throws Exception {
+    start(config -> { });
+    JsonObject push = new JsonObject().put("streams", new JsonArray().add(stream(new JsonObject().put("job", "akosha"),
+      value("1795000000000000000", "compressed"))));
+    Response gzip = push(Buffer.buffer(NdjsonAndEncodingsTest.gzip(push.encode())), "application/json",
+      Map.of("Content-Encoding", "gzip"));
+    assertEquals(204, gzip.status(), gzip.toString());
+    assertEquals(1, count("?source_system=akosha"));
+    collector.close();
+    collector = null;
+    start(config -> config.put("roles", new JsonArray().add("ingest").add("ratelimit")));
+    Response unavailable = pushJson(push);
+    assertEquals(503, unavailable.status(), unavailable.toString());
+    assertEquals("1", unavailable.headers().get("Retry-After"));
+    assertTrue(unavailable.body().toString().startsWith("storage unavailable"), unavailable.toString());
+  }
+
+  @Test
   void pushesNeedAKeyForTheirSystem() throws Exception {
     SecurityFixtures.Key writer = SecurityFixtures.Key.of(List.of("akosha"), "ingest");
     SecurityFixtures.Key reader = SecurityFixtures.Key.of(List.of("akosha"), "read");

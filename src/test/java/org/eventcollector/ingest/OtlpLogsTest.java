@@ -362,6 +362,20 @@ class OtlpLogsTest {
   }
 
   @Test
+  void withoutStorageTheAnswerIs503WithRetryAfterInTheRequestsEncoding() throws Exception {
+    start(config -> config.put("roles", new JsonArray().add("ingest").add("ratelimit")));
+    Response response = postProtobuf(ExportLogsServiceRequest.newBuilder().addResourceLogs(resource("akosha", record("x"))).build());
+    assertEquals(503, response.status(), response.toString());
+    assertEquals("1", response.headers().get("Retry-After"));
+    assertTrue(statusMessage(response.body()).startsWith("storage unavailable"), response.toString());
+    Response json = post(Buffer.buffer("{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+      + "\"value\":{\"stringValue\":\"akosha\"}}]},\"scopeLogs\":[{\"logRecords\":[{}]}]}]}"), "application/json", Map.of());
+    assertEquals(503, json.status(), json.toString());
+    assertEquals(14, json.json().getInteger("code"));
+    assertTrue(json.json().getString("error").startsWith("storage unavailable"), json.toString());
+  }
+
+  @Test
   void theSdkExporterIsAuthorisedByItsKey() throws Exception {
     org.eventcollector.SecurityFixtures.Key writer = org.eventcollector.SecurityFixtures.Key.of(List.of("akosha"), "ingest");
     org.eventcollector.SecurityFixtures.Key reader = org.eventcollector.SecurityFixtures.Key.of(List.of("akosha"), "read");
