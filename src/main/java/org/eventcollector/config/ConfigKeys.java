@@ -20,6 +20,13 @@ public interface ConfigKeys {
     String MAX_BATCH_EVENTS = "http.max_batch_events";
   }
 
+  interface Ingest {
+    /** The OTLP resource attribute that names an event's source_system. */
+    String OTLP_SYSTEM_ATTRIBUTE = "ingest.otlp.system_attribute";
+    /** The most log records (OTLP) or lines (Loki) one request may hold. */
+    String MAX_RECORDS = "ingest.max_records";
+  }
+
   interface Storage {
     String BACKEND = "storage.backend";
     String DURABILITY = "storage.durability";

@@ -20,7 +20,8 @@ final class Routes {
     new Entry(Pattern.compile("/analysis/(errors|patterns|report)"), "GET"),
     new Entry(Pattern.compile("/(queries|alerts)"), "GET"),
     new Entry(Pattern.compile("/(queries|alerts)/[^/]+"), "GET, PUT, DELETE"),
-    new Entry(Pattern.compile("/alerts/[^/]+/silence"), "POST"));
+    new Entry(Pattern.compile("/alerts/[^/]+/silence"), "POST"),
+    new Entry(Pattern.compile("/v1/logs|/loki/api/v1/push"), "POST"));
 
   private Routes() {
   }

@@ -24,8 +24,10 @@ public final class Ingest {
       retryOnMemberLoss);
   }
 
-  /** Mounts the REST routes of section 3 on {@code router}. */
+  /** Mounts the REST routes of section 3 and the open ingest protocols of section 11 on {@code router}. */
   public static void mount(Vertx vertx, Router router, JsonObject config) {
-    new RestRoutes(vertx, service(vertx, config), config).mount(router);
+    IngestService service = service(vertx, config);
+    new RestRoutes(vertx, service, config).mount(router);
+    ProtocolRoutes.mount(router, service, config);
   }
 }

@@ -39,6 +39,11 @@ final class IngestService {
     this.leases = RateLimitLeases.of(vertx);
   }
 
+  /** The most events one batch may hold. */
+  int maxBatch() {
+    return maxBatch;
+  }
+
   /**
    * Ingests one event. {@code allowed} is the set of systems the caller may ingest for (null: any).
    * Answers {@code {event_id, status}}; the status is {@code collected} or {@code duplicate}.
@@ -50,6 +55,7 @@ final class IngestService {
       event = validator.validate(raw, System.currentTimeMillis());
     } catch (CodedException e) {
       metrics.invalid(http ? "http" : "bus", 1);
+      metrics.ingested(protocol(http), "invalid", 1);
       return Future.failedFuture(e);
     }
     if (allowed != null && !allowed.contains(event.sourceSystem())) {
@@ -59,6 +65,7 @@ final class IngestService {
     return acquire(event.sourceSystem(), 1).compose(grant -> {
       if (grant.getLong("granted", 0L) < 1) {
         metrics.rateLimited(event.sourceSystem(), 1);
+        metrics.ingested(protocol(http), "rate_limited", 1);
         return Future.failedFuture(new RateLimitedException(event.sourceSystem(), grant.getLong("retry_after_ms", 1000L)));
       }
       return store(List.of(event));
@@ -69,6 +76,7 @@ final class IngestService {
       } else {
         metrics.duplicate(1);
       }
+      metrics.ingested(protocol(http), status, 1);
       metrics.ingestLatency(http, System.nanoTime() - started);
       return new JsonObject().put("event_id", event.eventId()).put("status", status);
     });
@@ -76,20 +84,54 @@ final class IngestService {
 
   /** Ingests a batch: invalid or rate-limited events fail alone, the others are stored together. */
   Future<JsonObject> ingestBatch(JsonArray raw, Set<String> allowed, boolean http) {
-    long started = System.nanoTime();
-    if (raw.isEmpty()) {
+    return ingestBatch(raw.getList(), allowed, http ? Protocol.REST : Protocol.BUS);
+  }
+
+  /**
+   * Ingests a batch of {@code items} (raw events, or a {@link CodedException} for an item that
+   * failed before it could be read): the batch answer of section 3, or a 429 when nothing was taken
+   * for the rate limit alone.
+   */
+  Future<JsonObject> ingestBatch(List<?> items, Set<String> allowed, Protocol protocol) {
+    if (items.isEmpty()) {
       return Future.failedFuture(CodedException.badRequest(null, "batch is empty"));
     }
-    if (raw.size() > maxBatch) {
+    if (items.size() > maxBatch) {
       return Future.failedFuture(new CodedException(Failure.TOO_LARGE, "batch holds more than " + maxBatch + " events", null));
     }
+    return ingestItems(items, allowed, protocol, false).compose(outcome -> {
+      if (outcome.accepted() == 0 && outcome.limited() > 0 && outcome.limited() == outcome.errors().size()) {
+        return Future.failedFuture(new RateLimitedException(outcome.limitedSystem(), outcome.retryAfterMs()));
+      }
+      return Future.succeededFuture(answer(outcome.accepted(), outcome.duplicates(), outcome.errors()));
+    });
+  }
+
+  /** What became of the items of one request. {@code errors} is sorted by index. */
+  record Outcome(int accepted, int duplicates, JsonArray errors, int limited, String limitedSystem, long retryAfterMs) {
+  }
+
+  /**
+   * The path every ingest route shares: validate each item, refuse the whole request with 403 if
+   * the key may not ingest for one of its systems, take rate-limit tokens per system, store the
+   * events taken in one write and answer after its commit. With {@code whole}, a request is taken
+   * whole or not at all: one invalid item, or one not granted a token, stores nothing (the tokens
+   * granted to the others go back to this node's lease).
+   */
+  Future<Outcome> ingestItems(List<?> items, Set<String> allowed, Protocol protocol, boolean whole) {
+    long started = System.nanoTime();
     long now = System.currentTimeMillis();
     JsonArray errors = new JsonArray();
-    Event[] events = new Event[raw.size()];
+    Event[] events = new Event[items.size()];
     Map<String, List<Integer>> bySystem = new LinkedHashMap<>();
-    for (int i = 0; i < raw.size(); i++) {
+    for (int i = 0; i < items.size(); i++) {
       try {
-        Event event = validator.validate(raw.getValue(i), now);
+        Object raw = items.get(i);
+        if (raw instanceof CodedException unread) {
+          throw unread;
+        }
+        // A JsonArray's list may hold its objects as bare maps.
+        Event event = validator.validate(raw instanceof Map<?, ?> map ? new JsonObject(cast(map)) : raw, now);
         events[i] = event;
         bySystem.computeIfAbsent(event.sourceSystem(), s -> new ArrayList<>()).add(i);
       } catch (CodedException e) {
@@ -97,7 +139,8 @@ final class IngestService {
       }
     }
     if (errors.size() > 0) {
-      metrics.invalid(http ? "http" : "bus", errors.size());
+      metrics.invalid(protocol.http() ? "http" : "bus", errors.size());
+      metrics.ingested(protocol.tag(), "invalid", errors.size());
     }
     if (allowed != null) {
       for (String system : bySystem.keySet()) {
@@ -106,6 +149,9 @@ final class IngestService {
             "this API key may not ingest for " + system, "source_system"));
         }
       }
+    }
+    if (whole && errors.size() > 0) {
+      return Future.succeededFuture(new Outcome(0, 0, errors, 0, null, 0));
     }
     List<Future<JsonObject>> grants = new ArrayList<>();
     List<String> systems = new ArrayList<>(bySystem.keySet());
@@ -131,9 +177,20 @@ final class IngestService {
         }
         if (granted < indexes.size()) {
           metrics.rateLimited(systems.get(s), indexes.size() - granted);
+          metrics.ingested(protocol.tag(), "rate_limited", indexes.size() - granted);
           retryAfter = Math.max(retryAfter, grant.getLong("retry_after_ms", 1000L));
           limitedSystem = limitedSystem == null ? systems.get(s) : limitedSystem;
         }
+      }
+      if (whole && limited > 0) {
+        for (int s = 0; s < systems.size(); s++) {
+          long granted = Math.min(grants.get(s).result().getLong("granted", 0L), bySystem.get(systems.get(s)).size());
+          leases.giveBack(systems.get(s), granted);
+          // Refused with the rest, so counted as refused too.
+          metrics.rateLimited(systems.get(s), granted);
+          metrics.ingested(protocol.tag(), "rate_limited", granted);
+        }
+        return Future.succeededFuture(new Outcome(0, 0, sorted(errors), limited, limitedSystem, retryAfter));
       }
       List<Event> accepted = new ArrayList<>();
       for (int i = 0; i < events.length; i++) {
@@ -141,12 +198,13 @@ final class IngestService {
           accepted.add(events[i]);
         }
       }
+      Outcome refused = new Outcome(0, 0, sorted(errors), limited, limitedSystem, retryAfter);
       if (accepted.isEmpty()) {
-        if (limited > 0 && limited == errors.size()) {
-          return Future.failedFuture(new RateLimitedException(limitedSystem, retryAfter));
-        }
-        return Future.succeededFuture(answer(0, 0, errors));
+        return Future.succeededFuture(refused);
       }
+      int limitedCount = limited;
+      String limitedName = limitedSystem;
+      long retryAfterMs = retryAfter;
       return store(accepted).map(results -> {
         int duplicates = 0;
         Map<String, Integer> collected = new LinkedHashMap<>();
@@ -159,21 +217,36 @@ final class IngestService {
         }
         collected.forEach(metrics::collected);
         metrics.duplicate(duplicates);
-        metrics.ingestLatency(http, System.nanoTime() - started);
-        return answer(accepted.size(), duplicates, errors);
+        metrics.ingested(protocol.tag(), "collected", accepted.size() - duplicates);
+        metrics.ingested(protocol.tag(), "duplicate", duplicates);
+        metrics.ingestLatency(protocol.http(), System.nanoTime() - started);
+        return new Outcome(accepted.size(), duplicates, sorted(errors), limitedCount, limitedName, retryAfterMs);
       });
     });
   }
 
-  private static JsonObject answer(int collected, int duplicates, JsonArray errors) {
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> cast(Map<?, ?> map) {
+    return (Map<String, Object>) map;
+  }
+
+  private static String protocol(boolean http) {
+    return (http ? Protocol.REST : Protocol.BUS).tag();
+  }
+
+  private static JsonArray sorted(JsonArray errors) {
     List<Object> sorted = new ArrayList<>(errors.getList());
     sorted.sort((a, b) -> Integer.compare(index(a), index(b)));
+    return new JsonArray(sorted);
+  }
+
+  private static JsonObject answer(int collected, int duplicates, JsonArray errors) {
     return new JsonObject()
       .put("collected", collected)
       .put("failed", errors.size())
       .put("duplicates", duplicates)
       .put("status", "batch_completed")
-      .put("errors", new JsonArray(sorted));
+      .put("errors", sorted(errors));
   }
 
   @SuppressWarnings("unchecked")

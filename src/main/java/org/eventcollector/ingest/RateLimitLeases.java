@@ -150,6 +150,14 @@ final class RateLimitLeases implements Shareable {
     }
   }
 
+  /** Returns {@code count} unused tokens of {@code system} to this node's lease while it is valid. */
+  synchronized void giveBack(String system, long count) {
+    Lease lease = leases.get(system);
+    if (lease != null && count > 0 && now() < lease.expiresAt) {
+      lease.tokens += count;
+    }
+  }
+
   /** Applies a limit change: leased tokens and remembered refusals of that system are dropped. */
   synchronized void changed(JsonObject change) {
     Lease lease = change == null ? null : leases.get(change.getString("source_system"));

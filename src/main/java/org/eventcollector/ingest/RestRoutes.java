@@ -54,7 +54,7 @@ final class RestRoutes {
     BodyHandler single = BodyHandler.create(false).setBodyLimit(maxEventBytes);
     BodyHandler batch = BodyHandler.create(false).setBodyLimit(maxBatchBytes);
     // The content type is checked on its own route, before the body is read: 415 wins over 413.
-    router.post("/events/batch").handler(this::requireJson);
+    router.post("/events/batch").handler(Ndjson::requireJsonOrNdjson);
     router.post("/events").handler(this::requireJson);
     router.put("/rate-limits/:system").handler(this::requireJson);
     router.post("/events/batch").handler(batch).handler(this::postBatch);
@@ -79,12 +79,15 @@ final class RestRoutes {
       ctx.fail(new CodedException(415, "Content-Type must be application/json", null));
       return;
     }
+    if (!ctx.request().method().equals(io.vertx.core.http.HttpMethod.PUT)) {
+      Bodies.requireCoding(ctx, Bodies.HTTP_CODINGS);
+    }
     ctx.next();
   }
 
   private void postEvent(RoutingContext ctx) {
     Set<String> allowed = Access.ingestSystems(ctx);
-    Object body = parse(ctx.body().buffer());
+    Object body = parse(Bodies.decoded(ctx, maxEventBytes));
     if (!(body instanceof JsonObject)) {
       throw CodedException.badRequest(null, "body must be a JSON object (use /events/batch for arrays)");
     }
@@ -100,11 +103,13 @@ final class RestRoutes {
 
   private void postBatch(RoutingContext ctx) {
     Set<String> allowed = Access.ingestSystems(ctx);
-    Object body = parse(ctx.body().buffer());
-    if (!(body instanceof JsonArray array)) {
+    Buffer decoded = Bodies.decoded(ctx, maxBatchBytes);
+    Object body = Ndjson.is(ctx) ? Ndjson.items(decoded, service.maxBatch()) : parse(decoded);
+    if (!(body instanceof JsonArray) && !(body instanceof List)) {
       throw CodedException.badRequest(null, "body must be a JSON array of events");
     }
-    service.ingestBatch(array, allowed, true).onComplete(ar -> {
+    List<?> items = body instanceof JsonArray array ? array.getList() : (List<?>) body;
+    service.ingestBatch(items, allowed, Protocol.REST).onComplete(ar -> {
       if (ar.succeeded()) {
         Responses.json(ctx, 201, ar.result());
       } else {

@@ -124,6 +124,22 @@ public final class CollectorMetrics {
       .description("Events refused by validation").tag("transport", t).register(registry)).increment(n);
   }
 
+  private final ConcurrentMap<String, Counter> ingested = new ConcurrentHashMap<>();
+
+  /**
+   * Events that came in by {@code protocol} ({@code rest}, {@code otlp}, {@code loki}, {@code bus})
+   * with their {@code outcome} ({@code collected}, {@code duplicate}, {@code invalid},
+   * {@code rate_limited}): {@code event_collector_ingest_events_total{protocol, outcome}}.
+   */
+  public void ingested(String protocol, String outcome, long n) {
+    if (n <= 0) {
+      return;
+    }
+    ingested.computeIfAbsent(protocol + "/" + outcome, k -> Counter.builder("event_collector_ingest_events")
+      .description("Events received, by ingest protocol and what became of them")
+      .tag("protocol", protocol).tag("outcome", outcome).register(registry)).increment(n);
+  }
+
   public void duplicate(long n) {
     duplicates.increment(n);
   }

@@ -116,6 +116,18 @@ class OpenApiContractTest {
     check(HttpMethod.POST, "/events", new JsonObject().put("source_system", "oneiric").put("event_type", "t"), 429);
     check(HttpMethod.POST, "/events/batch", new JsonArray().add(new JsonObject().put("source_system", "akosha").put("event_type", "t")).add(new JsonObject()), 201);
     check(HttpMethod.POST, "/events/batch", new JsonArray(), 400);
+    JsonObject otlp = new JsonObject().put("resourceLogs", new JsonArray().add(new JsonObject()
+      .put("resource", new JsonObject().put("attributes", new JsonArray().add(new JsonObject().put("key", "service.name")
+        .put("value", new JsonObject().put("stringValue", "nobody")))))
+      .put("scopeLogs", new JsonArray().add(new JsonObject().put("logRecords", new JsonArray()
+        .add(new JsonObject().put("body", new JsonObject().put("stringValue", "rejected"))))))));
+    check(HttpMethod.POST, "/v1/logs", otlp, 200);
+    check(HttpMethod.POST, "/v1/logs", new JsonObject().put("resourceLogs", "none"), 400);
+    JsonObject loki = new JsonObject().put("streams", new JsonArray().add(new JsonObject()
+      .put("stream", new JsonObject().put("job", "akosha"))
+      .put("values", new JsonArray().add(new JsonArray().add("1795000000000000000").add("a line")))));
+    check(HttpMethod.POST, "/loki/api/v1/push", loki, 204);
+    check(HttpMethod.POST, "/loki/api/v1/push", new JsonObject().put("streams", 1), 400);
     check(HttpMethod.GET, "/events?source_system=mahavishnu&limit=5", null, 200);
     check(HttpMethod.GET, "/events?limit=0", null, 400);
     check(HttpMethod.GET, "/events/count?severity=error", null, 200);
