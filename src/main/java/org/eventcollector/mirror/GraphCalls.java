@@ -27,9 +27,13 @@ public final class GraphCalls {
     this.contact = contact;
   }
 
-  /** True when the server offers {@code batch_create_entities}. */
+  /**
+   * True when the server offers {@code batch_create_entities}, or its tools are not known yet (no
+   * session): the call then opens the session and lists them, and a server without the tool answers
+   * it as a failed call, after which the entities are made one by one.
+   */
   public boolean offersBatch() {
-    return client.tools().contains(GraphMapping.BATCH_CREATE_ENTITIES);
+    return client.tools().isEmpty() || client.tools().contains(GraphMapping.BATCH_CREATE_ENTITIES);
   }
 
   /**
