@@ -29,18 +29,10 @@
     });
   }
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === 'text') node.textContent = attrs[key];
-      else if (key === 'class') node.className = attrs[key];
-      else node.setAttribute(key, attrs[key]);
-    });
-    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
-    return node;
-  }
+  // Helpers of app.js, which loads after this file and before anything here runs.
+  function el(tag, attrs, children) { return window.ECConsole.el(tag, attrs, children); }
 
-  function shortTime(iso) { return iso ? iso.replace('T', ' ').replace('Z', '') : ''; }
+  function shortTime(iso) { return window.ECConsole.shortTime(iso); }
 
   // ---------------------------------------------------------------- rules
 
@@ -172,9 +164,9 @@
       visible = on;
       if (timer) clearInterval(timer);
       timer = null;
+      loadSaved();
       if (on) {
         load();
-        loadSaved();
         timer = setInterval(load, REFRESH_MS);
       }
     },
@@ -191,8 +183,7 @@
     $('alert-form').addEventListener('submit', addRule);
     $('q-saved').addEventListener('change', pickSaved);
     $('q-save').addEventListener('click', saveQuery);
+    $('api-key').addEventListener('change', loadSaved);
     kindChanged();
-    // The console's own start (app.js) fills the API key first.
-    setTimeout(loadSaved, 0);
   });
 })();

@@ -9,6 +9,9 @@
 
   function $(id) { return document.getElementById(id); }
 
+  // What the alerts page (alerts.js) shares with the rest of the console.
+  window.ECConsole = {apiKey: apiKey, el: el, shortTime: shortTime, runQuery: runQuery};
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (key) {
@@ -358,7 +361,6 @@
   // ---------------------------------------------------------------- start
 
   function start(config) {
-    window.ECConsole = {apiKey: apiKey, runQuery: runQuery};
     state.systems = config.systems || [];
     fillSelect($('live-system'), state.systems, 'all (events.stream)');
     fillSelect($('q-system'), state.systems, 'any');

@@ -41,9 +41,9 @@ final class AlertRoutes {
   void mount(Router router) {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY);
     // The content type is checked on its own route, before the body is read: 415 wins over 413.
-    router.put("/queries/:name").handler(AlertRoutes::requireJson);
-    router.post("/alerts/:name/silence").handler(AlertRoutes::requireJson);
-    router.put("/alerts/:name").handler(AlertRoutes::requireJson);
+    router.put("/queries/:name").handler(Responses::requireJson);
+    router.post("/alerts/:name/silence").handler(Responses::requireJson);
+    router.put("/alerts/:name").handler(Responses::requireJson);
     router.put("/queries/:name").handler(body).handler(this::putQuery);
     router.post("/alerts/:name/silence").handler(body).handler(this::silence);
     router.put("/alerts/:name").handler(body).handler(this::putRule);
@@ -59,16 +59,6 @@ final class AlertRoutes {
     Access.require(ctx, Access.READ);
     noParams(ctx);
     answer(ctx, answer.get());
-  }
-
-  private static void requireJson(RoutingContext ctx) {
-    String type = ctx.request().getHeader("Content-Type");
-    String base = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase();
-    if (!base.equals("application/json") && !(base.startsWith("application/") && base.endsWith("+json"))) {
-      ctx.fail(new CodedException(415, "Content-Type must be application/json", null));
-      return;
-    }
-    ctx.next();
   }
 
   private void putQuery(RoutingContext ctx) {

@@ -85,10 +85,14 @@ class ConsoleAlertsBrowserTest {
 
     By state = By.cssSelector("tr[data-rule='akosha-errors'] .state");
     wait.until(ExpectedConditions.textToBe(state, "firing"));
-    assertEquals("1", browser.findElement(By.cssSelector("tr[data-rule='akosha-errors'] td.num")).getText());
+    // The table is redrawn on every refresh: each look finds its element again.
+    wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-rule='akosha-errors'] td.num"), "1"));
     screenshot("console-alerts.png");
 
-    browser.findElement(By.cssSelector("tr[data-rule='akosha-errors'] button")).click();
+    wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(driver -> {
+      driver.findElement(By.cssSelector("tr[data-rule='akosha-errors'] button")).click();
+      return true;
+    });
     wait.until(ExpectedConditions.textToBe(state, "silenced"));
 
     // The alert event of the change, highlighted in the live tail once it streams in.
