@@ -56,5 +56,6 @@ final class HttpEdges implements Handler<RoutingContext> {
     ctx.next();
   }
 
-  private static final String REROUTED = "http.head.rerouted";
+  /** Set on a HEAD request once it has been routed again as GET. */
+  static final String REROUTED = "http.head.rerouted";
 }

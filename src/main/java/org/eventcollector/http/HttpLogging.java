@@ -24,13 +24,26 @@ final class HttpLogging {
     if (!Config.bool(conf, ConfigKeys.Http.ACCESS_LOG, false)) {
       return Optional.empty();
     }
-    return Optional.of(LoggerHandler.create(LoggerFormat.CUSTOM).customFormatter((ctx, ms) -> line(ctx, ms)));
+    LoggerHandler logger = LoggerHandler.create(LoggerFormat.CUSTOM).customFormatter(HttpLogging::line);
+    // A HEAD request passes the router twice (HttpEdges routes it again as GET): one line for it.
+    return Optional.of(ctx -> {
+      if (ctx.get(HttpEdges.REROUTED) != null) {
+        ctx.next();
+      } else {
+        logger.handle(ctx);
+      }
+    });
   }
 
   static String line(RoutingContext ctx, long ms) {
     var request = ctx.request();
     String client = request.remoteAddress() == null ? "-" : request.remoteAddress().host();
-    return client + " \"" + request.method() + " " + API_KEY.matcher(request.uri()).replaceAll("$1***") + " "
-      + request.version() + "\" " + ctx.response().getStatusCode() + " " + ctx.response().bytesWritten() + " " + ms + " ms";
+    String version = switch (request.version()) {
+      case HTTP_1_0 -> "HTTP/1.0";
+      case HTTP_2 -> "HTTP/2";
+      default -> "HTTP/1.1";
+    };
+    return client + " \"" + request.method() + " " + API_KEY.matcher(request.uri()).replaceAll("$1***") + " " + version + "\" "
+      + ctx.response().getStatusCode() + " " + ctx.response().bytesWritten() + " " + ms + " ms";
   }
 }

@@ -90,7 +90,8 @@ public class HttpVerticle extends VerticleBase {
       .invalidRequestHandler(HttpVerticle::invalid)
       .requestHandler(router);
     health.register();
-    return server.listen();
+    return server.listen().recover(e -> Future.failedFuture(new IllegalStateException("cannot listen for HTTP on "
+      + options.getHost() + ":" + options.getPort() + ": " + e.getMessage(), e)));
   }
 
   /** The port the server listens on. */
