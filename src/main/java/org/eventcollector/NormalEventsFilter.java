@@ -24,7 +24,7 @@ public final class NormalEventsFilter extends TurboFilter {
       return FilterReply.DENY;
     }
     if (name.startsWith("io.micrometer") && format != null && format.contains("has been already registered")
-        && format.contains("vertx.eventbus.handlers")) {
+        && format.contains("vertx.eventbus.")) {
       return FilterReply.DENY;
     }
     return FilterReply.NEUTRAL;
