@@ -9,8 +9,8 @@ import org.slf4j.Marker;
 
 /**
  * Keeps normal events out of WARN and ERROR (set in {@code logback.xml}): a browser tab that closes
- * its SockJS connection, and Micrometer noting that Vert.x registered its event-bus handler gauge
- * twice (it keeps the first, which is right).
+ * its SockJS connection, and Micrometer noting that Vert.x registered one of its gauges twice (it
+ * keeps the first, which is right).
  */
 public final class NormalEventsFilter extends TurboFilter {
 
@@ -24,7 +24,7 @@ public final class NormalEventsFilter extends TurboFilter {
       return FilterReply.DENY;
     }
     if (name.startsWith("io.micrometer") && format != null && format.contains("has been already registered")
-        && format.contains("vertx.eventbus.")) {
+        && format.contains("name='vertx.")) {
       return FilterReply.DENY;
     }
     return FilterReply.NEUTRAL;
@@ -36,7 +36,8 @@ public final class NormalEventsFilter extends TurboFilter {
       error = last;
     }
     for (int depth = 0; error != null && depth < 5; depth++, error = error.getCause()) {
-      if (error instanceof HttpClosedException) {
+      // A tab that closes ends its connection cleanly, or resets it (connection reset, broken pipe).
+      if (error instanceof HttpClosedException || error instanceof java.io.IOException) {
         return true;
       }
     }
