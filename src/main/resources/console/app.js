@@ -4,6 +4,7 @@
 
   var SEVERITIES = ['debug', 'info', 'warning', 'error', 'critical'];
   var MAX_LIVE_ROWS = 500;
+  var BACKFILL_ROWS = 50;
   var state = {systems: [], bus: null, busAddress: null, paused: false, held: [], received: 0,
     offset: 0, lastQuery: null, current: null};
 
@@ -115,8 +116,27 @@
 
   function addLive(event) {
     var body = $('live-body');
+    if (shown(event)) return;
     body.insertBefore(eventRow(event), body.firstChild);
     while (body.rows.length > MAX_LIVE_ROWS) body.deleteRow(body.rows.length - 1);
+  }
+
+  function shown(event) {
+    return $('live-body').querySelector('tr[data-id="' + CSS.escape(event.event_id) + '"]') !== null;
+  }
+
+  // The newest stored events, below whatever arrived live meanwhile, so the tail never opens empty.
+  function backfill() {
+    var system = $('live-system').value;
+    api('events?limit=' + BACKFILL_ROWS + (system ? '&source_system=' + encodeURIComponent(system) : '')).then(function (answer) {
+      var body = $('live-body');
+      answer.events.filter(liveMatches).forEach(function (event) {
+        if (shown(event) || body.rows.length >= MAX_LIVE_ROWS) return;
+        body.appendChild(eventRow(event));
+      });
+    }).catch(function (err) {
+      $('live-status').textContent = 'newest events: ' + err.message;
+    });
   }
 
   function liveStatus() {
@@ -144,6 +164,7 @@
       if (window.ECAlerts) window.ECAlerts.busOpen(bus);
       $('bus-state').textContent = 'bridge: live';
       $('bus-state').className = 'pill on';
+      backfill();
     };
     bus.onclose = function () {
       if (state.bus !== bus) return;
@@ -372,7 +393,11 @@
       localStorage.setItem('ec.api_key', apiKey());
       connectBus();
     });
-    $('live-system').addEventListener('change', subscribe);
+    $('live-system').addEventListener('change', function () {
+      subscribe();
+      $('live-body').innerHTML = '';
+      backfill();
+    });
     $('live-pause').addEventListener('click', togglePause);
     $('live-clear').addEventListener('click', function () {
       $('live-body').innerHTML = '';
@@ -399,6 +424,8 @@
     window.addEventListener('hashchange', function () { show(location.hash.slice(1)); });
     connectBus();
     liveStatus();
+    // The query view opens on the newest events, as the form's defaults ask for them.
+    runQuery(0);
     show(location.hash.slice(1));
   }
 

@@ -58,18 +58,25 @@ public final class Main implements Callable<Integer> {
     JsonObject config;
     try {
       config = Config.load(conf, System.getenv(), flags());
+      LogSetup.apply(config);
     } catch (IllegalArgumentException e) {
       System.err.println("event-collector: " + e.getMessage());
       return 2;
     }
     try {
       Node node = Node.start(config).get(120, TimeUnit.SECONDS);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> node.close(10_000), "shutdown"));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        LOG.info("Shutting down");
+        long started = System.nanoTime();
+        node.close(10_000);
+        LOG.info("Stopped in {} ms", (System.nanoTime() - started) / 1_000_000);
+      }, "shutdown"));
       return 0;
     } catch (Exception e) {
       Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
-      LOG.error("Collector failed to start: {}", cause.getMessage(), cause);
-      System.err.println("event-collector: failed to start: " + cause.getMessage());
+      // One line that says what to fix; the stack trace only at DEBUG.
+      LOG.error("Collector failed to start: {}", cause.getMessage() == null ? cause.toString() : cause.getMessage());
+      LOG.debug("Start failure", cause);
       return 1;
     }
   }

@@ -8,6 +8,7 @@ import org.eventcollector.alerts.AlertsVerticle;
 import org.eventcollector.analysis.AnalysisVerticle;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
+import org.eventcollector.metrics.CollectorMetrics;
 import org.eventcollector.http.HttpVerticle;
 import org.eventcollector.ingest.IngestVerticle;
 import org.eventcollector.ratelimit.RateLimitVerticle;
@@ -39,6 +40,7 @@ public class MainVerticle extends VerticleBase {
           + "' (ingest, stream, ratelimit, storage, analysis)"));
       }
     }
+    CollectorMetrics.get().known(Config.strings(conf.getValue(ConfigKeys.SYSTEMS)));
     Future<?> chain = Future.succeededFuture();
     if (roles.contains("storage")) {
       // One writer per SQLite file: storage runs as a single instance per node.

@@ -81,13 +81,16 @@ public class AnalysisVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> patterns(int days, long now) {
-    long first = Analyses.hourOf(now) - (days * 24L - 1) * Analyses.HOUR;
-    JsonObject window = Analyses.window(first, now);
+    // [now - days, now]: the first and the last clock hour are partial, and both are buckets.
+    long start = now - days * 24L * Analyses.HOUR;
+    long first = Analyses.hourOf(start);
+    int buckets = (int) ((Analyses.hourOf(now) - first) / Analyses.HOUR) + 1;
+    JsonObject window = Analyses.window(start, now);
     Future<JsonObject> counts = aggregate(window, "event_type", "source_system");
     Future<JsonObject> hourly = request(Addresses.STORAGE_COUNT_HOURLY, new JsonObject().put("query", window));
     Future<JsonObject> durations = request(Addresses.STORAGE_MEASURE_DURATIONS,
       new JsonObject().put("query", window).put("percentiles", false));
-    return Future.all(counts, hourly, durations).map(v -> Analyses.patterns(first, days * 24,
+    return Future.all(counts, hourly, durations).map(v -> Analyses.patterns(first, buckets,
       counts.result(), hourly.result().getJsonObject("buckets"), durations.result()));
   }
 

@@ -18,6 +18,10 @@ public interface ConfigKeys {
     String MAX_EVENT_BYTES = "http.max_event_bytes";
     String MAX_BATCH_BYTES = "http.max_batch_bytes";
     String MAX_BATCH_EVENTS = "http.max_batch_events";
+    /** Origins answered with CORS headers ({@code *} for any); empty: none. */
+    String CORS_ORIGINS = "http.cors_origins";
+    /** One log line per answered request (vertx-web's {@code LoggerHandler}). */
+    String ACCESS_LOG = "http.access_log";
   }
 
   interface Ingest {
@@ -90,6 +94,13 @@ public interface ConfigKeys {
     String OTLP_STEP_SECONDS = "metrics.otlp.step_seconds";
     /** Vert.x's event-bus meters ({@code vertx_eventbus_*}); off, since they look a meter up for every message. */
     String EVENTBUS = "metrics.eventbus";
+  }
+
+  interface Log {
+    /** Root log level: TRACE, DEBUG, INFO, WARN, ERROR. */
+    String LEVEL = "log.level";
+    /** {@code text} (one line, ISO-8601 time) or {@code json} (one JSON object per line). */
+    String FORMAT = "log.format";
   }
 
   interface Auth {

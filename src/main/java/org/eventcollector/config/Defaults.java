@@ -22,7 +22,9 @@ public final class Defaults {
         .put("instances", 1)
         .put("max_event_bytes", 65536)
         .put("max_batch_bytes", 16 * 1024 * 1024)
-        .put("max_batch_events", 1000))
+        .put("max_batch_events", 1000)
+        .put("cors_origins", new JsonArray())
+        .put("access_log", false))
       .put("ingest", new JsonObject()
         .put("otlp", new JsonObject().put("system_attribute", "service.name"))
         .put("max_records", 20_000))
@@ -58,6 +60,7 @@ public final class Defaults {
       .put("retention", new JsonObject().put("days", 0).put("interval_minutes", 60).put("systems", new JsonObject()))
       .put("alerts", new JsonObject().put("webhooks", new JsonArray()).put("source_system", "mahavishnu"))
       .put("auth", new JsonObject().put("api_keys_file", ""))
+      .put("log", new JsonObject().put("level", "INFO").put("format", "text"))
       .put("metrics", new JsonObject().put("otlp", new JsonObject().put("url", "").put("step_seconds", 60))
         .put("eventbus", false));
   }

@@ -46,6 +46,8 @@ public class HttpVerticle extends VerticleBase {
     String keysFile = Config.string(conf, ConfigKeys.Auth.API_KEYS_FILE, "");
     Access access = keysFile.isBlank() ? Access.open() : Access.load(Path.of(keysFile));
     Router router = Router.router(vertx);
+    HttpLogging.accessLog(conf).ifPresent(router.route()::handler);
+    router.route().handler(new HttpEdges(Config.strings(Config.get(conf, ConfigKeys.Http.CORS_ORIGINS))));
     io.vertx.core.Handler<RoutingContext> headerKey = access.authenticate(Stream.PUBLIC_PREFIXES, false);
     io.vertx.core.Handler<RoutingContext> queryKey = access.authenticate(Stream.PUBLIC_PREFIXES, true);
     router.route().handler(ctx -> (Stream.acceptsQueryKey(ctx.normalizedPath()) ? queryKey : headerKey).handle(ctx));
@@ -88,7 +90,8 @@ public class HttpVerticle extends VerticleBase {
       .invalidRequestHandler(HttpVerticle::invalid)
       .requestHandler(router);
     health.register();
-    return server.listen();
+    return server.listen().recover(e -> Future.failedFuture(new IllegalStateException("cannot listen for HTTP on "
+      + options.getHost() + ":" + options.getPort() + ": " + e.getMessage(), e)));
   }
 
   /** The port the server listens on. */

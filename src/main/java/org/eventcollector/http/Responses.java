@@ -1,5 +1,6 @@
 package org.eventcollector.http;
 
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -7,6 +8,7 @@ import io.vertx.ext.web.RoutingContext;
 import org.eventcollector.bus.CodedException;
 import org.eventcollector.bus.Failure;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,13 +76,15 @@ public final class Responses {
     long retryAfterMs();
   }
 
-  /** Reads every query parameter, refusing undecodable ones with a 400. */
+  /**
+   * Reads every query parameter, refusing undecodable ones with a 400. Only {@code &} separates
+   * parameters: a {@code ;} is part of the value, as in a URL built by any current client.
+   */
   public static Map<String, List<String>> params(RoutingContext ctx) {
     Map<String, List<String>> params = new LinkedHashMap<>();
     try {
-      for (Map.Entry<String, String> entry : ctx.queryParams()) {
-        params.computeIfAbsent(entry.getKey(), k -> new ArrayList<>()).add(entry.getValue());
-      }
+      QueryStringDecoder decoder = new QueryStringDecoder(ctx.request().uri(), StandardCharsets.UTF_8, true, 1024, true);
+      decoder.parameters().forEach((name, values) -> params.computeIfAbsent(name, k -> new ArrayList<>()).addAll(values));
     } catch (IllegalArgumentException e) {
       throw CodedException.badRequest(null, "query string is not valid URL encoding");
     }

@@ -26,12 +26,15 @@ final class Routes {
   private Routes() {
   }
 
+  /** The methods {@code path} answers: HEAD wherever GET is, and OPTIONS everywhere. */
   static String allowed(String path) {
+    String methods = "GET";
     for (Entry entry : TABLE) {
       if (entry.path().matcher(path).matches()) {
-        return entry.methods();
+        methods = entry.methods();
+        break;
       }
     }
-    return "GET";
+    return methods.replace("GET", "GET, HEAD") + ", OPTIONS";
   }
 }

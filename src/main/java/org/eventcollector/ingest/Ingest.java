@@ -18,8 +18,9 @@ public final class Ingest {
   static IngestService service(Vertx vertx, JsonObject config) {
     EventValidator validator = new EventValidator(new HashSet<>(Config.strings(config.getValue(ConfigKeys.SYSTEMS))),
       Config.integer(config, ConfigKeys.Http.MAX_EVENT_BYTES, 65536));
-    // Several storage nodes write one PostgreSQL database: a write lost with a node may go to another.
-    boolean retryOnMemberLoss = "postgres".equals(Config.string(config, ConfigKeys.Storage.BACKEND, "sqlite"));
+    // A write in flight to a storage node that leaves the cluster would only time out: it is sent again,
+    // to another PostgreSQL writer or to the standby that takes over a single-owner store (fast 503 until then).
+    boolean retryOnMemberLoss = true;
     return new IngestService(vertx, validator, Config.integer(config, ConfigKeys.Http.MAX_BATCH_EVENTS, 1000),
       retryOnMemberLoss);
   }

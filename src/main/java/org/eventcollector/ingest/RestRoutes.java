@@ -133,7 +133,7 @@ final class RestRoutes {
     noParams(ctx);
     String id = ctx.pathParam("event_id");
     if (id.equals("batch")) {
-      ctx.response().putHeader("Allow", "POST");
+      ctx.response().putHeader("Allow", "POST, OPTIONS");
       throw new CodedException(405, "method GET not allowed on /events/batch", null);
     }
     read(ctx, Access.READ, Addresses.GET, new JsonObject().put("event_id", id));
@@ -196,7 +196,7 @@ final class RestRoutes {
           RateLimitLeases.of(ctx.vertx()).changed(ar.result().body());
           Responses.json(ctx, 200, ar.result().body());
         } else {
-          Responses.fail(ctx, ar.cause());
+          Responses.fail(ctx, ReplyFields.named(ar.cause(), limit));
         }
       });
   }
@@ -268,7 +268,7 @@ final class RestRoutes {
       if (ar.succeeded()) {
         Responses.json(ctx, 200, ar.result());
       } else {
-        Responses.fail(ctx, ar.cause());
+        Responses.fail(ctx, ReplyFields.named(ar.cause(), body));
       }
     });
   }

@@ -27,14 +27,15 @@ import java.util.Set;
 /**
  * Writes on {@code events.storage.insert}, answered with one result per event.
  *
- * <p>With {@code retryOnMemberLoss} (the {@code postgres} backend in a cluster, where every storage
- * node writes the one database), a write in flight when a cluster member disappears may have gone
- * to that member, and its answer would never come: the bus only times it out. So while writes are
- * pending the cluster's members are checked every {@link #CHECK_MS}; once one has left and its
- * consumers are gone from the cluster's registry, every write still pending is sent once more,
- * to whichever storage node the bus picks now, and the first success answers. That is safe because
- * ingest stamps each {@code event_id} before the send and the store keeps one row per id: a retried
- * event that the lost node had committed is answered {@code duplicate}, never stored twice.
+ * <p>With {@code retryOnMemberLoss} in a cluster, a write in flight when a cluster member disappears
+ * may have gone to that member, and its answer would never come: the bus only times it out. So while
+ * writes are pending the cluster's members are checked every {@link #CHECK_MS}; once one has left and
+ * its consumers are gone from the cluster's registry, every write still pending is sent once more,
+ * to whichever storage node the bus picks now (another {@code postgres} writer, or the standby that
+ * took over a single-owner store; while none serves, the bus fails it at once and ingest answers 503),
+ * and the first success answers. That is safe because ingest stamps each {@code event_id} before the
+ * send and the store keeps one row per id: a retried event that the lost node had committed is
+ * answered {@code duplicate}, never stored twice.
  *
  * <p>One instance per verticle instance, used on its context only.
  */
@@ -43,6 +44,11 @@ final class StorageWrites {
   private static final Logger LOG = LoggerFactory.getLogger(StorageWrites.class);
   /** How long a write may wait for storage. */
   static final long TIMEOUT_MS = 30_000;
+  /**
+   * How long a write sent again may wait: the bus's choice of node can still hold the member that
+   * left for a moment, and a client should hear within seconds, not after {@link #TIMEOUT_MS}.
+   */
+  static final long RETRY_TIMEOUT_MS = 5_000;
   /** How often the members are compared while writes are pending. */
   static final long CHECK_MS = 100;
   /** How often the registry is read until the lost member's consumers are gone, and for how long at most. */
@@ -84,7 +90,7 @@ final class StorageWrites {
       }
       timer = vertx.setPeriodic(CHECK_MS, id -> checkMembers());
     }
-    attempt(write, TIMEOUT_MS);
+    attempt(write, TIMEOUT_MS, false);
     return write.result.future();
   }
 
@@ -93,14 +99,16 @@ final class StorageWrites {
       .map(Message::body);
   }
 
-  private void attempt(Write write, long timeoutMs) {
+  private void attempt(Write write, long timeoutMs, boolean again) {
     write.inFlight++;
     send(write.body, timeoutMs).onComplete(ar -> {
       write.inFlight--;
       if (ar.succeeded()) {
         pending.remove(write);
         write.result.tryComplete(ar.result());
-      } else if (write.inFlight == 0) {
+      } else if (write.inFlight == 0 || again) {
+        // A failed second send (no storage node serves yet) answers at once: the first one may be
+        // waiting on the member that left, and would hold the client until its timeout.
         pending.remove(write);
         write.result.tryFail(ar.cause());
       }
@@ -153,7 +161,7 @@ final class StorageWrites {
     LOG.warn("Cluster member {} left: sending {} pending storage writes again", left, retried.size());
     for (Write write : retried) {
       long remainingMs = TIMEOUT_MS - (now - write.sentAt) / 1_000_000;
-      attempt(write, Math.max(1_000, remainingMs));
+      attempt(write, Math.min(RETRY_TIMEOUT_MS, Math.max(1_000, remainingMs)), true);
     }
   }
 

@@ -107,6 +107,27 @@ public final class CollectorMetrics {
     return map.computeIfAbsent(system, s -> Counter.builder(name).description(description).tag("source_system", s).register(registry));
   }
 
+  /**
+   * Registers at zero every meter whose tags are known in advance (the configured systems, the
+   * transports, the analyses, the stream outcomes), so that an alert on an absent series never fires
+   * only because nothing happened yet.
+   */
+  public void known(java.util.Collection<String> systems) {
+    for (String system : systems) {
+      collected(system, 0);
+      stored(system, 0);
+      rateLimited(system, 0);
+    }
+    invalid("http", 0);
+    invalid("bus", 0);
+    for (String analysis : java.util.List.of("stats", "errors", "patterns", "report")) {
+      analysisTimer(analysis);
+    }
+    streamReordered(0);
+    streamGaps(true, 0);
+    streamGaps(false, 0);
+  }
+
   public void collected(String system, long n) {
     perSystem(collected, "event_collector_events_collected", "Events accepted by ingest (duplicates excluded)", system).increment(n);
   }
@@ -184,13 +205,17 @@ public final class CollectorMetrics {
 
   /** Records how long an analysis ({@code errors}, {@code patterns}, {@code report}, {@code stats}) took to answer. */
   public void analysis(String name, long nanos) {
-    analyses.computeIfAbsent(name, n -> Timer.builder("event_collector_analysis")
+    analysisTimer(name).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Timer analysisTimer(String name) {
+    return analyses.computeIfAbsent(name, n -> Timer.builder("event_collector_analysis")
       .description("Time to answer a statistics or analysis request, computed in storage")
       .tag("analysis", n)
       .publishPercentileHistogram()
       .minimumExpectedValue(Duration.ofMillis(1))
       .maximumExpectedValue(Duration.ofSeconds(60))
-      .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+      .register(registry));
   }
 
   private final ConcurrentMap<String, Counter> streamOrder = new ConcurrentHashMap<>();
@@ -204,7 +229,7 @@ public final class CollectorMetrics {
 
   /** Positions missing from a stream hub's live feed: read from storage ({@code filled}) or passed over ({@code skipped}). */
   public void streamGaps(boolean filled, long n) {
-    if (n <= 0) {
+    if (n < 0) {
       return;
     }
     String outcome = filled ? "filled" : "skipped";

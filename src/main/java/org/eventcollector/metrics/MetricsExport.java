@@ -1,6 +1,7 @@
 package org.eventcollector.metrics;
 
 import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -25,15 +26,27 @@ public final class MetricsExport {
 
   private static final Logger LOG = LoggerFactory.getLogger(MetricsExport.class);
 
+  /**
+   * Micrometer's JVM meters whose Prometheus names break the naming rules that {@code promtool check
+   * metrics} enforces (milliseconds and nanoseconds instead of seconds, {@code _count} on a gauge):
+   * left out, so that the scrape passes the linter that alerting pipelines run.
+   */
+  static final MeterFilter PROMETHEUS_NAMES = MeterFilter.deny(id -> switch (id.getName()) {
+    case "jvm.compilation.time", "process.cpu.time", "system.cpu.count" -> true;
+    default -> false;
+  });
+
   private MetricsExport() {
   }
 
   /** A Vert.x builder with {@code options}, and with the OTLP registry when the config asks for it. */
   public static VertxBuilder builder(VertxOptions options, JsonObject config) {
     VertxBuilder builder = Vertx.builder().with(options);
+    PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    prometheus.config().meterFilter(PROMETHEUS_NAMES);
     String url = Config.string(config, ConfigKeys.Metrics.OTLP_URL, "").trim();
     if (url.isEmpty()) {
-      return builder;
+      return builder.withMetrics(new MicrometerMetricsFactory(prometheus));
     }
     long step = Math.max(1, Config.number(config, ConfigKeys.Metrics.OTLP_STEP_SECONDS, 60));
     OtlpConfig otlp = key -> switch (key) {
@@ -43,7 +56,7 @@ public final class MetricsExport {
       default -> null;
     };
     CompositeMeterRegistry composite = new CompositeMeterRegistry();
-    composite.add(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    composite.add(prometheus);
     composite.add(new OtlpMeterRegistry(otlp, Clock.SYSTEM));
     LOG.info("Pushing metrics over OTLP to {} every {} s", url, step);
     return builder.withMetrics(new MicrometerMetricsFactory(composite));

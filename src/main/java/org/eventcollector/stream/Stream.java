@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import org.eventcollector.config.Config;
 import org.eventcollector.config.ConfigKeys;
@@ -45,6 +46,10 @@ public final class Stream {
     router.get("/events/stream").order(-1)
       .handler(access.authenticate(PUBLIC_PREFIXES, true))
       .handler(stream);
+    // The polling and streaming SockJS transports send their frames in POST bodies (xhr_send), which
+    // the SockJS handler reads only through a BodyHandler; without one every fallback session is deaf.
+    router.post("/eventbus/*").handler(BodyHandler.create(false)
+      .setBodyLimit(Config.integer(config, ConfigKeys.Http.MAX_BATCH_BYTES, 16 * 1024 * 1024)));
     router.route("/eventbus/*").subRouter(Bridge.router(vertx, systems,
       Config.bool(config, ConfigKeys.Stream.INBOUND_INGEST, false)));
     Buffer index = resource("/console/index.html");

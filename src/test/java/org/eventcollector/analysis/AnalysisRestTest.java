@@ -69,7 +69,7 @@ class AnalysisRestTest {
     RunningCollector.Reply patterns = collector.get("/analysis/patterns?days=1");
     assertEquals(200, patterns.status());
     assertEquals(1, patterns.json().getJsonArray("patterns").size());
-    assertEquals(7 * 24, collector.get("/analysis/patterns").json().getJsonObject("hourly_distribution").size());
+    assertEquals(7 * 24 + 1, collector.get("/analysis/patterns").json().getJsonObject("hourly_distribution").size());
     RunningCollector.Reply report = collector.get("/analysis/report?hours=24");
     assertEquals(200, report.status());
     assertEquals(110, report.json().getJsonObject("duration_stats").getLong("p50"));

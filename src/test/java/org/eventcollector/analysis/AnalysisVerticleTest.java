@@ -108,12 +108,13 @@ class AnalysisVerticleTest {
     JsonObject patterns = ask(vertx, Addresses.ANALYSIS_PATTERNS, new JsonObject().put("days", 1));
     assertEquals(Corpus.TOTAL_IN_DAY, patterns.getLong("total_events"));
     JsonObject hourly = patterns.getJsonObject("hourly_distribution");
-    assertEquals(24, hourly.size(), "every clock hour of the day is a bucket, empty ones too");
+    assertEquals(25, hourly.size(), "every clock hour of [now - 24 h, now] is a bucket, the partial first and last and empty ones too");
     String spikeKey = Event.formatTime(Corpus.spikeHour(h)).replace(".000Z", "Z");
     assertEquals(30, hourly.getLong(spikeKey));
     assertEquals(2, hourly.getLong(Event.formatTime(h - 3 * Corpus.HOUR).replace(".000Z", "Z")));
-    // 24 buckets: 21 of 2, one of 30, two empty. Mean 3, population variance 768 / 24 = 32.
-    double deviation = (30 - 3) / Math.sqrt(32);
+    // 25 buckets: 21 of 2, one of 30, three empty. Mean 72 / 25, population variance 984 / 25 - mean².
+    double mean = 72 / 25.0;
+    double deviation = (30 - mean) / Math.sqrt(984 / 25.0 - mean * mean);
     JsonArray flagged = patterns.getJsonArray("patterns");
     assertEquals(1, flagged.size(), flagged.encode());
     assertEquals(spikeKey, flagged.getJsonObject(0).getString("hour"));
@@ -182,7 +183,7 @@ class AnalysisVerticleTest {
     assertEquals(0, report.getLong("total_events"));
     assertNull(report.getJsonObject("duration_stats").getValue("p50"));
     JsonObject patterns = ask(vertx, Addresses.ANALYSIS_PATTERNS, new JsonObject().put("days", 2));
-    assertEquals(48, patterns.getJsonObject("hourly_distribution").size());
+    assertEquals(49, patterns.getJsonObject("hourly_distribution").size());
     assertTrue(patterns.getJsonArray("patterns").isEmpty());
     assertNull(patterns.getValue("avg_duration_ms"));
     JsonObject errors = ask(vertx, Addresses.ANALYSIS_ERRORS, new JsonObject().put("hours", 1));

@@ -251,13 +251,13 @@ class RestApiTest {
     assertEquals(404, collector.get("/nowhere").status());
     Response wrong = collector.send(HttpMethod.PUT, "/events", null, null, Map.of());
     assertEquals(405, wrong.status());
-    assertEquals("GET, POST, DELETE", wrong.headers().get("Allow"));
+    assertEquals("GET, HEAD, POST, DELETE, OPTIONS", wrong.headers().get("Allow"));
     Response getBatch = collector.get("/events/batch");
     assertEquals(405, getBatch.status());
-    assertEquals("POST", getBatch.headers().get("Allow"));
+    assertEquals("POST, OPTIONS", getBatch.headers().get("Allow"));
     Response postCount = collector.post("/events/count", new JsonObject());
     assertEquals(405, postCount.status());
-    assertEquals("GET", postCount.headers().get("Allow"));
+    assertEquals("GET, HEAD, OPTIONS", postCount.headers().get("Allow"));
   }
 
   @ParameterizedTest

@@ -110,6 +110,22 @@ class ConsoleBrowserTest {
   }
 
   @Test
+  void consoleOpensOnTheNewestEventsInTheLiveTailAndTheQueryView() throws Exception {
+    node.ingest(demoEvents()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    browser.get("http://127.0.0.1:" + node.port + "/");
+    // Nothing is ingested after the page opens: what the tail shows was stored before.
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#live-body tr[data-id='bg-53']")));
+    List<WebElement> live = browser.findElements(By.cssSelector("#live-body tr"));
+    assertEquals(50, live.size(), "the 50 newest events");
+    assertEquals("bg-53", live.get(0).getAttribute("data-id"), "newest first");
+    assertTrue(browser.findElements(By.cssSelector("#live-body tr[data-id='bg-0']")).isEmpty(), "only the newest 50");
+    show("query");
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#q-body tr[data-id='bg-53']")));
+    assertEquals("bg-53", browser.findElements(By.cssSelector("#q-body tr")).get(0).getAttribute("data-id"));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("q-summary"), "of 60"));
+  }
+
+  @Test
   void consoleShowsLiveEventsRunsAQueryAndOpensATrace() throws Exception {
     JsonArray events = demoEvents();
     node.ingest(events).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
