@@ -317,7 +317,7 @@ class OtlpLogsTest {
 
     Response get = collector.get("/v1/logs");
     assertEquals(405, get.status());
-    assertEquals("POST", get.headers().get("Allow"));
+    assertEquals("POST, OPTIONS", get.headers().get("Allow"));
     Response type = post(Buffer.buffer("x"), "text/plain", Map.of());
     assertEquals(415, type.status());
     Response coding = post(Buffer.buffer("x"), "application/x-protobuf", Map.of("Content-Encoding", "br"));
