@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DiskFullIT {
 
-  private static final long LIMIT_KB = 6 * 1024;
+  private static final long LIMIT_KB = 16 * 1024;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -73,7 +73,10 @@ class DiskFullIT {
       assertEquals("degraded", answer.getString("status"), health.body());
       assertNotNull(answer.getJsonObject("storage").getString("last_write_error"), health.body());
       HttpResponse<String> count = send(port, "GET", "/events/count", null);
-      assertEquals(acked.size(), new JsonObject(count.body()).getInteger("count"), "reads go on");
+      // Reads go on and hold every acknowledged event; the one commit the full disk interrupted may
+      // have reached the file although its writes were answered 503 (a retry is answered duplicate).
+      int stored = new JsonObject(count.body()).getInteger("count");
+      assertTrue(stored >= acked.size() && stored <= acked.size() + 1, "reads go on: " + stored + " for " + acked.size());
     } finally {
       full.kill();
     }
